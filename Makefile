@@ -1,0 +1,35 @@
+# Everything the project needs is installed from here: `make setup` works on a bare machine with Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test bench lint clean
+
+setup: $(STAMP)
+
+# Re-install only when pyproject.toml changes (the stamp is older than it).
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: setup
+	$(BIN)/python -m app
+
+lint: setup
+	$(BIN)/ruff check app tests packaging
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+bench: setup
+	@set -e; for b in tests/benchmarks/bench_*.py; do \
+		echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b; \
+	done
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache

@@ -1,0 +1,2 @@
+"""MLX Manager."""
+__version__ = "0.1.0"

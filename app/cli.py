@@ -1,0 +1,71 @@
+"""The entry point: the GUI by default, plus `scan`, `search` and `inspect`.
+
+Commands import what they need lazily; none of them imports Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from app import __version__
+
+SORTS = ("downloads", "likes", "trending", "updated", "created")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlx-manager",
+        description="Find, understand and manage MLX models. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window and exit")
+    parser.add_argument("--view", choices=("my", "hub"), help="start in My Models or Hugging Face")
+    parser.add_argument("--query", help="search text to start with")
+    parser.add_argument("--expand", type=int, metavar="N", help="open the specs of the first N cards")
+    parser.add_argument("--dark", action="store_true", help="use the dark palette")
+    parser.add_argument("--size", metavar="WxH", help="window size for --screenshot")
+    parser.add_argument("--self-test", action="store_true", help="check the bundle can start, then exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    scan = sub.add_parser("scan", help="list the models in the local Hugging Face cache")
+    scan.add_argument("--json", action="store_true", help="print a JSON array")
+
+    search = sub.add_parser("search", help="search the Hugging Face Hub for MLX models")
+    search.add_argument("query", nargs="?", default="")
+    search.add_argument("--author", help="only models from this user or organisation")
+    search.add_argument("--sort", choices=SORTS, default="downloads")
+    search.add_argument("--limit", type=int, default=20, help="number of results wanted (default 20)")
+    search.add_argument("--configs", action="store_true", help="also fetch each model's config.json")
+    search.add_argument("--json", action="store_true", help="print a JSON array")
+
+    inspect = sub.add_parser("inspect", help="what a model is: badges and specs from its config.json")
+    inspect.add_argument("model", nargs="?", help="a model id such as mlx-community/Qwen3-8B-4bit")
+    inspect.add_argument("--config", metavar="FILE", help="read this config.json instead")
+    inspect.add_argument("--json", action="store_true", help="print the characteristics as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "scan":
+        from app.commands import scan
+
+        return scan.run(args)
+    if args.command == "search":
+        from app.commands import search
+
+        return search.run(args)
+    if args.command == "inspect":
+        from app.commands import inspect
+
+        return inspect.run(args, parser)
+    from app.commands import gui
+
+    return gui.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

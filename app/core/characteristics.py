@@ -1,0 +1,195 @@
+"""`extract_characteristics`: any parsed config.json in, the facts a person needs out.
+
+Total by contract: any JSON value in, a valid `ModelCharacteristics` out, never an exception.
+Unknown is `None`, never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from app.core import modality, parameters, quantization
+from app.core.families import UNKNOWN, family_for_architecture, family_for_type
+from app.core.text_config import TextView, text_view
+from app.core.values import as_bool, as_dict, as_float, as_int, as_str, as_str_list, first
+
+
+@dataclass(frozen=True)
+class ModelCharacteristics:
+    # The original schema
+    model_type: str | None = None
+    architectures: tuple[str, ...] | None = None
+    architecture_family: str | None = None
+    max_position_embeddings: int | None = None
+    num_hidden_layers: int | None = None
+    hidden_size: int | None = None
+    vocab_size: int | None = None
+    num_attention_heads: int | None = None
+    num_key_value_heads: int | None = None
+    quantization_bits: float | None = None  # float: 1.58-bit (BitNet) exists; usually an int value
+    quantization_group_size: int | None = None
+    is_multimodal: bool | None = None
+    multimodal_type: str | None = None  # "vision", "audio" or "vision-audio"
+    use_cache: bool | None = None
+    # Added
+    head_dim: int | None = None
+    intermediate_size: int | None = None
+    parameter_count_estimate: int | None = None
+    parameter_count_method: str | None = None  # how the estimate was computed, in words
+    quantization_mode: str | None = None  # affine, mxfp4, nvfp4, mxfp8, gptq, awq, bitsandbytes, fp8, ...
+    quantization_is_mixed: bool | None = None
+    is_moe: bool | None = None
+    num_experts: int | None = None
+    num_experts_per_token: int | None = None
+    sliding_window: int | None = None
+    rope_scaling_factor: float | None = None
+    original_max_position_embeddings: int | None = None
+    torch_dtype: str | None = None  # bfloat16, float16, float32 (the unquantized storage type)
+    tie_word_embeddings: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        result = asdict(self)
+        if self.architectures is not None:
+            result["architectures"] = list(self.architectures)
+        return result
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    @property
+    def bits_label(self) -> str | None:
+        """What a badge says about the weights: "4-bit", "8-bit mixed", "MXFP4", "GPTQ 4-bit", "BF16"."""
+        return quantization.label(
+            self.quantization_bits, self.quantization_mode, self.quantization_is_mixed, self.torch_dtype
+        )
+
+
+EMPTY = ModelCharacteristics()
+
+_DTYPES = {
+    "bfloat16": "bfloat16", "bf16": "bfloat16", "float16": "float16", "fp16": "float16", "half": "float16",
+    "float32": "float32", "fp32": "float32", "float": "float32", "float8_e4m3fn": "float8",
+}
+
+
+def extract_characteristics(config: object) -> ModelCharacteristics:
+    """Total: never raises. A non-object gives an all-unknown result."""
+    try:
+        return _extract(config)
+    except Exception:  # noqa: BLE001 - the contract is totality; a bug here must not break a card
+        return EMPTY
+
+
+def _extract(config: object) -> ModelCharacteristics:
+    if not isinstance(config, Mapping):
+        return EMPTY
+    view = text_view(config)
+    top = view.top
+    model_type = as_str(top.get("model_type"))
+    architectures = as_str_list(top.get("architectures"))
+    family = _family(model_type, architectures, view)
+
+    quant = quantization.extract(view)
+    mm = modality.detect(top, model_type, architectures)
+
+    heads = view.int("num_attention_heads", "n_head", "n_heads", "num_heads", "decoder_attention_heads")
+    kv_heads = view.int("num_key_value_heads", "n_kv_heads", "num_kv_heads", "multi_query_group_num",
+                        "n_head_kv", "num_key_value_groups_total")
+    hidden = view.int("hidden_size", "n_embd", "d_model", "dim", "model_dim", "n_embed")
+    head_dim = view.int("head_dim", "attention_head_dim", "kv_channels")
+    if head_dim is None and hidden and heads and hidden % heads == 0:
+        head_dim = hidden // heads
+    if kv_heads is not None and heads is not None and kv_heads > heads:
+        kv_heads = None  # more KV heads than query heads is not a real shape
+
+    experts = parameters.experts(view)
+    rope = _rope(view)
+    context = view.int("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length",
+                       "max_seq_len", "n_ctx", "max_target_positions", "model_max_length",
+                       "max_position_embedding")
+    if context is None:
+        context = rope.get("max_position_embeddings")
+    sliding = None
+    if view.value("use_sliding_window") is not False:
+        sliding = view.int("sliding_window", "sliding_window_size", "attention_window")
+
+    tie = as_bool(first(view.scopes, ("tie_word_embeddings", "tie_embedding", "tie_embeddings")))
+
+    dtype_text = as_str(first(view.scopes, ("torch_dtype", "dtype")))
+    dtype = _DTYPES.get(dtype_text.lower().removeprefix("torch.")) if dtype_text else None
+
+    base = ModelCharacteristics(
+        model_type=model_type,
+        architectures=architectures,
+        architecture_family=family,
+        max_position_embeddings=context,
+        num_hidden_layers=view.int("num_hidden_layers", "n_layer", "n_layers", "num_layers",
+                                   "decoder_layers", "n_layers_total"),
+        hidden_size=hidden,
+        vocab_size=view.int("vocab_size", "padded_vocab_size", "n_vocab"),
+        num_attention_heads=heads,
+        num_key_value_heads=kv_heads,
+        quantization_bits=quant.bits,
+        quantization_group_size=quant.group_size,
+        is_multimodal=mm.is_multimodal,
+        multimodal_type=mm.kind,
+        use_cache=as_bool(view.value("use_cache")),
+        head_dim=head_dim,
+        intermediate_size=view.int("intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim",
+                                   "decoder_ffn_dim", "hidden_dim", "intermediate_dim"),
+        quantization_mode=quant.mode,
+        quantization_is_mixed=quant.is_mixed,
+        is_moe=experts.is_moe,
+        num_experts=experts.total,
+        num_experts_per_token=experts.active,
+        sliding_window=sliding,
+        rope_scaling_factor=rope.get("factor"),
+        original_max_position_embeddings=rope.get("original"),
+        torch_dtype=dtype,
+        tie_word_embeddings=tie,
+    )
+    estimate = parameters.estimate(view, base)
+    if estimate is None:
+        return base
+    return _replace(base, parameter_count_estimate=estimate.total, parameter_count_method=estimate.method)
+
+
+def _replace(base: ModelCharacteristics, **changes: Any) -> ModelCharacteristics:
+    from dataclasses import replace
+
+    return replace(base, **changes)
+
+
+def _family(model_type: str | None, architectures: tuple[str, ...] | None, view: TextView) -> str | None:
+    candidates: list[str | None] = [family_for_type(model_type)]
+    candidates += [family_for_architecture(a) for a in architectures or ()]
+    inner_type = as_str(view.text.get("model_type")) if view.text is not view.top else None
+    candidates.append(family_for_type(inner_type))
+    for candidate in candidates:
+        if candidate and candidate != UNKNOWN:
+            return candidate
+    if model_type or architectures:
+        return UNKNOWN
+    return None
+
+
+def _rope(view: TextView) -> dict[str, Any]:
+    """Rope scaling factor, the pre-scaling context, and a context given only inside rope parameters."""
+    result: dict[str, Any] = {}
+    rope = as_dict(first(view.scopes, ("rope_scaling",))) or as_dict(first(view.scopes, ("rope_parameters",)))
+    original = view.int("original_max_position_embeddings")
+    if rope is not None:
+        kind = as_str(rope.get("rope_type")) or as_str(rope.get("type"))
+        factor = as_float(rope.get("factor"), minimum=1.0, maximum=1e6)
+        if kind not in (None, "default", "mrope") and factor is not None and factor > 1.0:
+            result["factor"] = factor
+        original = original or as_int(rope.get("original_max_position_embeddings"))
+        context_in_rope = as_int(rope.get("max_position_embeddings"))
+        if context_in_rope:
+            result["max_position_embeddings"] = context_in_rope
+    if original is not None:
+        result["original"] = original
+    return result
