@@ -68,6 +68,7 @@ class ModelCharacteristics:
 
 
 EMPTY = ModelCharacteristics()
+MAX_LAYERS = 10_000
 
 _DTYPES = {
     "bfloat16": "bfloat16", "bf16": "bfloat16", "float16": "float16", "fp16": "float16", "half": "float16",
@@ -79,7 +80,7 @@ def extract_characteristics(config: object) -> ModelCharacteristics:
     """Total: never raises. A non-object gives an all-unknown result."""
     try:
         return _extract(config)
-    except Exception:  # noqa: BLE001 - the contract is totality; a bug here must not break a card
+    except Exception:
         return EMPTY
 
 
@@ -126,8 +127,7 @@ def _extract(config: object) -> ModelCharacteristics:
         architectures=architectures,
         architecture_family=family,
         max_position_embeddings=context,
-        num_hidden_layers=view.int("num_hidden_layers", "n_layer", "n_layers", "num_layers",
-                                   "decoder_layers", "n_layers_total"),
+        num_hidden_layers=_layers(view),
         hidden_size=hidden,
         vocab_size=view.int("vocab_size", "padded_vocab_size", "n_vocab"),
         num_attention_heads=heads,
@@ -154,13 +154,17 @@ def _extract(config: object) -> ModelCharacteristics:
     estimate = parameters.estimate(view, base)
     if estimate is None:
         return base
-    return _replace(base, parameter_count_estimate=estimate.total, parameter_count_method=estimate.method)
+    # Set on the fresh instance rather than via dataclasses.replace, which costs more than the extraction.
+    object.__setattr__(base, "parameter_count_estimate", estimate.total)
+    object.__setattr__(base, "parameter_count_method", estimate.method)
+    return base
 
 
-def _replace(base: ModelCharacteristics, **changes: Any) -> ModelCharacteristics:
-    from dataclasses import replace
-
-    return replace(base, **changes)
+def _layers(view: TextView) -> int | None:
+    layers = view.int("num_hidden_layers", "n_layer", "n_layers", "num_layers", "decoder_layers",
+                      "n_layers_total")
+    # The deepest real models have a few hundred layers; beyond this it is not a real shape.
+    return layers if layers is not None and layers <= MAX_LAYERS else None
 
 
 def _family(model_type: str | None, architectures: tuple[str, ...] | None, view: TextView) -> str | None:

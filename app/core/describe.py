@@ -49,7 +49,8 @@ def spec_rows(c: ModelCharacteristics) -> list[tuple[str, str]]:
     rows.append(("Vocab", _num(c.vocab_size)))
     rows.append(("Intermediate", _num(c.intermediate_size)))
     if c.parameter_count_estimate:
-        rows.append(("Parameters", f"≈ {formatting.params(c.parameter_count_estimate)} ({c.parameter_count_method})"))
+        estimate = formatting.params(c.parameter_count_estimate)
+        rows.append(("Parameters", f"≈ {estimate} ({c.parameter_count_method})"))
     quant_parts = []
     if c.quantization_bits is not None:
         quant_parts.append(f"{c.quantization_bits:g}-bit")

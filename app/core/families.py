@@ -7,6 +7,7 @@ remapping table; a unit test keeps that true) plus common VLM, embedding and spe
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 UNKNOWN = "Unknown"
 
@@ -68,6 +69,7 @@ def normalise_type(model_type: str) -> str:
     return model_type.strip().lower().replace("-", "_").replace(" ", "_")
 
 
+@lru_cache(maxsize=4096)
 def family_for_type(model_type: str | None) -> str | None:
     """The display family of a `model_type` (or architecture stem), None when unrecognised."""
     if not model_type:
@@ -88,6 +90,7 @@ _ARCH_SUFFIX = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def family_for_architecture(architecture: str | None) -> str | None:
     """`Qwen2ForCausalLM` -> Qwen; `LlavaForConditionalGeneration` -> LLaVA."""
     if not architecture:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def params(count: int | None) -> str | None:
@@ -54,9 +54,9 @@ def count(n: int | None) -> str | None:
 def ago(moment: datetime | None, now: datetime | None = None) -> str | None:
     if moment is None:
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     seconds = (now - moment).total_seconds()
     if seconds < 0:
         return "just now"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,8 @@ class Modality:
 
 
 _VISION_KEYS = ("image_token_id", "image_token_index", "video_token_id", "video_token_index",
-                "vision_start_token_id", "image_pad_token_id", "media_placeholder_token_id", "boi_token_index",
-                "img_context_token_id", "image_seq_length")
+                "vision_start_token_id", "image_pad_token_id", "media_placeholder_token_id",
+                "boi_token_index", "img_context_token_id", "image_seq_length")
 _AUDIO_KEYS = ("audio_token_id", "audio_token_index", "boa_token_id", "audio_start_token_id")
 _VISION_CONFIGS = ("vision_config", "visual", "vision_tower_config", "image_config", "vit_config")
 _AUDIO_CONFIGS = ("audio_config", "audio_encoder_config", "speech_config", "acoustic_tokenizer_config",
@@ -36,18 +37,21 @@ _AUDIO_WORDS = {"audio", "speech", "whisper", "voxtral", "wav2vec2", "hubert", "
                 "seamless", "qwen2audio", "mimi", "moshi", "sesame"}
 
 
-def _words(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def _words(text: str) -> frozenset[str]:
     # "Qwen2_5_VLForConditionalGeneration" -> {"qwen2", "5", "vl", "for", "conditional", "generation"}
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
     words = {w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w}
     words |= {re.sub(r"\d+$", "", w) for w in words}  # "idefics3" also as "idefics"
-    return words
+    return frozenset(words)
 
 
 def _present(config: Mapping[str, Any], key: str) -> bool:
     value = config.get(key)
     if value is None or value is False:
         return False
+    if isinstance(value, dict | list | str):  # the JSON types first: abstract Mapping checks are slow
+        return bool(value)
     if isinstance(value, Mapping | list | str):
         return bool(value)
     return True
@@ -58,7 +62,7 @@ def detect(top: Mapping[str, Any], model_type: str | None, architectures: tuple[
     audio = any(_present(top, k) for k in _AUDIO_CONFIGS + _AUDIO_KEYS)
     vision = vision or any(as_str(top.get(k), max_len=500) for k in _VISION_TOWERS)
     audio = audio or any(as_str(top.get(k), max_len=500) for k in _AUDIO_TOWERS)
-    # An audio token id without an audio encoder (Gemma 4 with audio_config: null) is a slot, not a capability.
+    # An audio token id without an audio encoder (Gemma 4, audio_config: null) is a slot, not a capability.
     if audio and "audio_config" in top and top.get("audio_config") is None and not any(
         _present(top, k) for k in _AUDIO_CONFIGS[1:] + _AUDIO_TOWERS
     ):

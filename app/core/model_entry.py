@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 from app.core.characteristics import ModelCharacteristics
 
 
-class Source(str, Enum):
+class Source(StrEnum):
     LOCAL = "local"
     HUB = "hub"
     BOTH = "both"
@@ -30,7 +30,7 @@ class Tier(IntEnum):
 TIER_LABELS = {Tier.NAME: "name", Tier.LISTING: "Hub listing", Tier.CONFIG: "config"}
 
 
-class ConfigStatus(str, Enum):
+class ConfigStatus(StrEnum):
     PENDING = "pending"  # not fetched yet (or in flight)
     OK = "ok"
     UNAVAILABLE = "unavailable"  # fetched and failed; `config_error` says why

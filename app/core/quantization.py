@@ -111,12 +111,12 @@ def _bits(value: object) -> float | None:
 
 def label(bits: float | None, mode: str | None, mixed: bool | None, dtype: str | None) -> str | None:
     """What a quantization badge says."""
-    if mode in ("mxfp4", "nvfp4", "mxfp8"):
-        return mode.upper() + (" mixed" if mixed else "")
+    if mode in ("mxfp4", "nvfp4", "mxfp8", "fp8", "fbgemm_fp8"):
+        return ("FP8" if "fp8" in mode and mode != "mxfp8" else mode.upper()) + (" mixed" if mixed else "")
     if bits is not None:
         text = f"{bits:g}-bit"
         if mode not in (None, "affine"):
-            text = f"{_METHOD_NAMES.get(mode, mode.upper())} {text}"
+            text = f"{text} {_METHOD_NAMES.get(mode, mode.upper())}"
         return text + (" mixed" if mixed else "")
     if mode is not None:
         return _METHOD_NAMES.get(mode, mode.upper())

@@ -9,7 +9,6 @@ only when the top level is itself the text model.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from app.core.values import as_int
@@ -19,15 +18,15 @@ _TEXT_KEYS = ("text_config", "llm_config", "language_config", "language_model_co
 _EMPTY: Mapping[str, Any] = {}
 
 
-@dataclass(frozen=True)
 class TextView:
-    top: Mapping[str, Any]
-    text: Mapping[str, Any]  # the text model's config (== top when not nested)
+    """`scopes` is where to look, in order: the text model first, then the top level."""
 
-    @property
-    def scopes(self) -> tuple[Mapping[str, Any], ...]:
-        """Where to look, in order: the text model first, then the top level."""
-        return (self.text,) if self.text is self.top else (self.text, self.top)
+    __slots__ = ("scopes", "text", "top")
+
+    def __init__(self, top: Mapping[str, Any], text: Mapping[str, Any]) -> None:
+        self.top = top
+        self.text = text  # the text model's config (is `top` when not nested)
+        self.scopes: tuple[Mapping[str, Any], ...] = (text,) if text is top else (text, top)
 
     def value(self, *keys: str) -> object:
         for scope in self.scopes:
@@ -40,7 +39,10 @@ class TextView:
         """The first key that holds a valid count, text model first."""
         for scope in self.scopes:
             for key in keys:
-                number = as_int(scope.get(key))
+                raw = scope.get(key)
+                if raw is None:
+                    continue
+                number = as_int(raw)
                 if number is not None:
                     return number
         return None

@@ -16,8 +16,8 @@ def as_int(value: object, *, minimum: int = 1, maximum: int = MAX_COUNT) -> int 
         return None
     number: float
     if isinstance(value, int):
-        number = value
-    elif isinstance(value, float):
+        return value if minimum <= value <= maximum else None
+    if isinstance(value, float):
         number = value
     elif isinstance(value, str):
         try:
