@@ -1,0 +1,449 @@
+"""The lazy config fetcher: config.json for what is on screen, first; the store answers before the network.
+
+The UI calls `set_visible(ids)` on every scroll (cheap, never blocks). Store hits are delivered at
+once; misses are queued in screen order (visible rows, then a prefetch margin), in-flight requests
+are deduplicated, and ids that scroll away before their request starts are dropped. A few workers
+fetch through the Hub client (which paces every request); 5xx and timeouts are retried with backoff,
+offline pauses the queue, and everything is reported as plain callbacks the UI bridges to signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from app.core.characteristics import ModelCharacteristics, extract_characteristics
+from app.services.config_store import ConfigStore, StoredConfig, StoredKind
+from app.services.hub_client import (
+    ConfigOk,
+    ConfigOutcome,
+    Failed,
+    Gated,
+    HubClient,
+    NoConfig,
+    NotFound,
+    NotModified,
+    Offline,
+    RateLimited,
+    describe,
+)
+
+log = logging.getLogger(__name__)
+
+ResultKind = Literal["ok", "no_config", "gated", "not_found", "rate_limited", "offline", "failed"]
+StatusState = Literal["online", "offline", "rate_limited"]
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What became of one model's config: its characteristics, or the failure in words."""
+
+    repo_id: str
+    kind: ResultKind
+    characteristics: ModelCharacteristics | None = None
+    error: str | None = None  # one line for the card / the CLI
+    source: Literal["store", "hub"] = "hub"
+    stale: bool = False  # from the store past its TTL (being revalidated)
+    retryable: bool = False
+    gated_kind: str | None = None  # "no_token" | "not_approved"
+    url: str | None = None  # the model page (gated: where to log in / ask for access)
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == "ok"
+
+
+@dataclass(frozen=True)
+class FetcherStatus:
+    state: StatusState
+    queued: int
+    in_flight: int
+    resume_at: float | None = None  # monotonic, when rate limited or offline retry is scheduled
+    message: str = ""
+
+    def resume_in(self, now: float) -> float | None:
+        return None if self.resume_at is None else max(0.0, self.resume_at - now)
+
+
+_STORED_KINDS: dict[StoredKind, ResultKind] = {
+    StoredKind.NO_CONFIG: "no_config", StoredKind.GATED: "gated", StoredKind.NOT_FOUND: "not_found"}
+
+
+class ConfigFetcher:
+    def __init__(
+        self,
+        client: HubClient,
+        store: ConfigStore,
+        on_result: Callable[[str, FetchResult], None],
+        *,
+        concurrency: int = 12,
+        prefetch_margin: int = 12,
+        on_status: Callable[[FetcherStatus], None] | None = None,
+        max_tries: int = 3,
+        retry_base: float = 0.5,
+        offline_retry: float = 30.0,
+        max_rate_limited_rounds: int = 3,
+        failure_ttl: float = 120.0,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.on_result = on_result
+        self.on_status = on_status
+        self.concurrency = max(1, concurrency)
+        self.prefetch_margin = max(0, prefetch_margin)
+        self.max_tries = max(1, max_tries)
+        self.retry_base = retry_base
+        self.offline_retry = offline_retry
+        self.max_rate_limited_rounds = max_rate_limited_rounds
+        self.failure_ttl = failure_ttl
+        self._failed_at: dict[str, float] = {}
+        # The queue: ids in the order they should be fetched. Screen ids are replaced on every
+        # set_visible; explicit requests and revalidations stay until done.
+        self._screen: list[str] = []
+        self._requested: list[str] = []
+        self._revalidate: list[str] = []
+        self._window: set[str] = set()
+        self._in_flight: set[str] = set()
+        self._results: dict[str, FetchResult] = {}
+        self._etags: dict[str, str] = {}
+        self._wakeup = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._online = asyncio.Event()
+        self._online.set()
+        self._offline_reason: str | None = None
+        self._offline_until: float | None = None
+        self._workers: list[asyncio.Task[None]] = []
+        self._resume_timer: asyncio.TimerHandle | None = None
+        self._last_status: FetcherStatus | None = None
+        self._stopped = False
+        client.limiter.add_listener(self._on_limiter)
+
+    # --- lifecycle ---
+
+    async def start(self) -> None:
+        if self._workers:
+            return
+        self._stopped = False
+        self._workers = [asyncio.create_task(self._worker(), name=f"config-fetcher-{i}")
+                         for i in range(self.concurrency)]
+        self._wakeup.set()
+
+    async def stop(self) -> None:
+        """Cancel everything; returns when every worker has finished (no task is left behind)."""
+        self._stopped = True
+        if self._resume_timer is not None:
+            self._resume_timer.cancel()
+            self._resume_timer = None
+        workers, self._workers = self._workers, []
+        for task in workers:
+            task.cancel()
+        for task in workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.client.limiter.remove_listener(self._on_limiter)
+        self._in_flight.clear()
+        self._idle.set()
+
+    async def __aenter__(self) -> ConfigFetcher:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # --- what the UI calls ---
+
+    def set_visible(self, ids: Sequence[str], ahead: Sequence[str] = ()) -> None:
+        """The rows on screen, in order, and (optionally) the rows just beyond them, nearest first."""
+        wanted = list(dict.fromkeys([*ids, *list(ahead)[: self.prefetch_margin]]))
+        self._expire_failures(wanted)
+        new = [i for i in wanted if i not in self._window]
+        self._window = set(wanted)
+        if new:
+            self._serve_known(new)
+        self._screen = [i for i in wanted if self._needs_fetch(i)]
+        self._changed()
+
+    def request(self, ids: Iterable[str]) -> None:
+        """Explicit fetches (the CLI's --configs, a card's "retry"): kept until done, screen goes first."""
+        ids = list(dict.fromkeys(ids))
+        self._expire_failures(ids)
+        self._serve_known(ids)
+        queued = set(self._requested)
+        for repo_id in ids:
+            if self._needs_fetch(repo_id) and repo_id not in queued:
+                self._requested.append(repo_id)
+                queued.add(repo_id)
+        self._changed()
+
+    def retry(self, ids: Iterable[str]) -> None:
+        """Fetch again even if a failure was delivered (the user pressed retry)."""
+        ids = list(ids)
+        for repo_id in ids:
+            result = self._results.get(repo_id)
+            if result is not None and not result.ok:
+                del self._results[repo_id]
+        self.request(ids)
+
+    def resume(self) -> None:
+        """Leave the offline pause now (network is back, or the user asked)."""
+        if self._resume_timer is not None:
+            self._resume_timer.cancel()
+            self._resume_timer = None
+        self._offline_reason = None
+        self._offline_until = None
+        self._online.set()
+        self._changed()
+
+    def result(self, repo_id: str) -> FetchResult | None:
+        return self._results.get(repo_id)
+
+    async def wait_idle(self) -> None:
+        """Until nothing is queued or in flight (or the queue is paused offline)."""
+        while True:
+            self._update_idle()
+            await self._idle.wait()
+            self._update_idle()
+            if self._idle.is_set():
+                return
+
+    @property
+    def status(self) -> FetcherStatus:
+        loop_time = self.client.limiter.clock()
+        queued = len(self._pending_ids())
+        in_flight = len(self._in_flight)
+        if self._offline_reason is not None:
+            return FetcherStatus("offline", queued, in_flight, self._offline_until,
+                                 f"offline: {self._offline_reason}")
+        limited = self.client.limiter.state(loop_time)
+        if limited.limited:
+            seconds = round(limited.resume_in(loop_time))
+            return FetcherStatus("rate_limited", queued, in_flight, limited.resume_at,
+                                 f"rate limited, resuming in {seconds} s")
+        return FetcherStatus("online", queued, in_flight)
+
+    # --- internals ---
+
+    def _needs_fetch(self, repo_id: str) -> bool:
+        return repo_id not in self._results and repo_id not in self._in_flight
+
+    def _expire_failures(self, ids: Iterable[str]) -> None:
+        """A transient failure is tried again when its row is shown a while later."""
+        if not self._failed_at:
+            return
+        now = self.client.limiter.clock()
+        for repo_id in ids:
+            failed_at = self._failed_at.get(repo_id)
+            if failed_at is not None and now - failed_at > self.failure_ttl:
+                del self._failed_at[repo_id]
+                self._results.pop(repo_id, None)
+
+    def _serve_known(self, ids: list[str]) -> None:
+        unknown = [i for i in ids if i not in self._results]
+        for repo_id in ids:
+            if repo_id in self._results:
+                self._deliver(repo_id, self._results[repo_id], remember=False)
+        if not unknown:
+            return
+        try:
+            stored = self.store.get_many(unknown)
+        except Exception:
+            log.exception("config store lookup failed")
+            stored = {}
+        for repo_id, entry in stored.items():
+            result = self._from_store(entry)
+            if result is None:
+                continue
+            if entry.stale:
+                if entry.etag:
+                    self._etags[repo_id] = entry.etag
+                if repo_id not in self._revalidate:
+                    self._revalidate.append(repo_id)
+                # Delivered without remembering, so the revalidation's answer is delivered too.
+                self._deliver(repo_id, result, remember=False)
+            else:
+                self._deliver(repo_id, result)
+
+    def _from_store(self, entry: StoredConfig) -> FetchResult | None:
+        if entry.kind is StoredKind.OK:
+            return FetchResult(entry.repo_id, "ok", extract_characteristics(entry.config), source="store",
+                               stale=entry.stale)
+        if entry.kind is StoredKind.GATED:
+            kind: Literal["no_token", "not_approved"] = (
+                "not_approved" if entry.detail == "not_approved" else "no_token")
+            if kind == "no_token" and self.client.has_token:
+                return None  # stored before the user logged in: ask again
+            gated = Gated(kind, self.client.model_url(entry.repo_id))
+            return FetchResult(entry.repo_id, "gated", error=describe(gated), source="store",
+                               stale=entry.stale, gated_kind=kind, url=gated.url)
+        reason = entry.detail or ("no config.json" if entry.kind is StoredKind.NO_CONFIG else "not found")
+        return FetchResult(entry.repo_id, _STORED_KINDS[entry.kind], error=reason, source="store",
+                           stale=entry.stale)
+
+    def _pending_ids(self) -> list[str]:
+        ordered = [*self._screen, *self._requested, *self._revalidate]
+        return [i for i in dict.fromkeys(ordered) if i not in self._in_flight]
+
+    def _next(self) -> tuple[str, str | None] | None:
+        for queue in (self._screen, self._requested, self._revalidate):
+            while queue:
+                repo_id = queue.pop(0)
+                # Results are remembered only when fresh, so a known id needs nothing more.
+                if repo_id in self._in_flight or repo_id in self._results:
+                    continue
+                return repo_id, self._etags.get(repo_id)
+        return None
+
+    def _changed(self) -> None:
+        self._update_idle()
+        self._wakeup.set()
+        self._publish_status()
+
+    def _update_idle(self) -> None:
+        paused = not self._online.is_set()
+        if not self._in_flight and (paused or not self._pending_ids()):
+            self._idle.set()
+        else:
+            self._idle.clear()
+
+    def _publish_status(self) -> None:
+        if self.on_status is None:
+            return
+        status = self.status
+        if status != self._last_status:
+            self._last_status = status
+            try:
+                self.on_status(status)
+            except Exception:
+                log.exception("on_status callback failed")
+
+    def _on_limiter(self, _state: object) -> None:
+        self._publish_status()
+
+    def _deliver(self, repo_id: str, result: FetchResult, *, remember: bool = True) -> None:
+        if remember:
+            self._results[repo_id] = result
+        try:
+            self.on_result(repo_id, result)
+        except Exception:
+            log.exception("on_result callback failed for %s", repo_id)
+
+    async def _worker(self) -> None:
+        while not self._stopped:
+            await self._online.wait()
+            item = self._next()
+            if item is None:
+                self._wakeup.clear()
+                self._update_idle()
+                await self._wakeup.wait()
+                continue
+            repo_id, etag = item
+            self._in_flight.add(repo_id)
+            self._changed()
+            try:
+                await self._fetch_one(repo_id, etag)
+            finally:
+                self._in_flight.discard(repo_id)
+                self._changed()
+
+    async def _fetch_one(self, repo_id: str, etag: str | None) -> None:
+        tries = 0
+        limited_rounds = 0
+        while True:
+            outcome = await self.client.fetch_config(repo_id, etag=etag)
+            if isinstance(outcome, RateLimited):
+                limited_rounds += 1
+                if limited_rounds < self.max_rate_limited_rounds:
+                    continue  # the client's limiter now waits out the server's reset before resending
+            elif isinstance(outcome, Failed) and outcome.retryable:
+                tries += 1
+                if tries < self.max_tries:
+                    await asyncio.sleep(self.retry_base * (2 ** (tries - 1)) * random.uniform(0.75, 1.5))
+                    continue
+            elif isinstance(outcome, Offline):
+                self._go_offline(repo_id, outcome)
+                return
+            elif isinstance(outcome, NotModified) and etag is not None:
+                stored = self._store(functools.partial(self.store.touch, repo_id, etag=outcome.etag))
+                result = self._from_store(stored) if isinstance(stored, StoredConfig) else None
+                if result is None:
+                    etag = None  # the entry is gone (store rebuilt): fetch the whole file once
+                    self._etags.pop(repo_id, None)
+                    continue
+                self._revalidated(repo_id, result)
+                return
+            self._handle(repo_id, outcome)
+            return
+
+    def _go_offline(self, repo_id: str, outcome: Offline) -> None:
+        # Put it back at the front; workers wait until resume() or the automatic retry.
+        if repo_id in self._window and repo_id not in self._screen:
+            self._screen.insert(0, repo_id)
+        elif repo_id not in self._requested:
+            self._requested.insert(0, repo_id)
+        first = self._offline_reason is None
+        self._offline_reason = outcome.reason
+        self._online.clear()
+        if first:
+            loop = asyncio.get_running_loop()
+            self._offline_until = self.client.limiter.clock() + self.offline_retry
+            self._resume_timer = loop.call_later(self.offline_retry, self._auto_resume)
+        self._changed()
+
+    def _auto_resume(self) -> None:
+        if not self._stopped and self._offline_reason is not None:
+            self.resume()
+
+    def _handle(self, repo_id: str, outcome: ConfigOutcome) -> None:
+        url = self.client.model_url(repo_id)
+        if repo_id in self._revalidate:
+            self._revalidate.remove(repo_id)
+        if isinstance(outcome, ConfigOk):
+            self._store(lambda: self.store.put(repo_id, StoredKind.OK, config=outcome.config,
+                                               etag=outcome.etag, commit=outcome.commit))
+            self._etags.pop(repo_id, None)
+            characteristics = extract_characteristics(outcome.config)
+            self._deliver(repo_id, FetchResult(repo_id, "ok", characteristics, url=url))
+        elif isinstance(outcome, NotModified):  # without an ETag sent: the server is confused
+            self._deliver(repo_id, FetchResult(repo_id, "failed", error="the Hub answered 304 unasked",
+                                               retryable=True, url=url))
+        elif isinstance(outcome, NoConfig):
+            self._store(lambda: self.store.put(repo_id, StoredKind.NO_CONFIG, detail=outcome.reason))
+            self._deliver(repo_id, FetchResult(repo_id, "no_config", error=outcome.reason, url=url))
+        elif isinstance(outcome, Gated):
+            self._store(lambda: self.store.put(repo_id, StoredKind.GATED, detail=outcome.kind))
+            self._deliver(repo_id, FetchResult(repo_id, "gated", error=describe(outcome),
+                                               gated_kind=outcome.kind, url=outcome.url))
+        elif isinstance(outcome, NotFound):
+            self._store(lambda: self.store.put(repo_id, StoredKind.NOT_FOUND, detail=outcome.reason))
+            self._deliver(repo_id, FetchResult(repo_id, "not_found", error=outcome.reason, url=url))
+        elif isinstance(outcome, RateLimited):
+            self._deliver(repo_id, FetchResult(repo_id, "rate_limited", error=describe(outcome),
+                                               retryable=True, url=url), remember=False)
+        elif isinstance(outcome, Failed):
+            if outcome.retryable:
+                self._failed_at[repo_id] = self.client.limiter.clock()
+            self._deliver(repo_id, FetchResult(repo_id, "failed", error=outcome.reason,
+                                               retryable=outcome.retryable, url=url))
+        elif isinstance(outcome, Offline):  # pragma: no cover - handled by the caller
+            self._go_offline(repo_id, outcome)
+
+    def _revalidated(self, repo_id: str, result: FetchResult) -> None:
+        if repo_id in self._revalidate:
+            self._revalidate.remove(repo_id)
+        self._etags.pop(repo_id, None)
+        self._deliver(repo_id, result)
+
+    def _store(self, action: Callable[[], object]) -> object:
+        try:
+            return action()
+        except Exception:
+            log.exception("config store write failed")
+            return None
