@@ -27,6 +27,12 @@ _AUDIO_CONFIGS = ("audio_config", "audio_encoder_config", "speech_config", "acou
 _VISION_TOWERS = ("mm_vision_tower", "vision_tower", "image_tower")
 _AUDIO_TOWERS = ("mm_audio_tower", "audio_tower", "speech_tower")
 
+_VISION_STRUCTURE = frozenset(_VISION_CONFIGS + _VISION_KEYS)
+_AUDIO_STRUCTURE = frozenset(_AUDIO_CONFIGS + _AUDIO_KEYS)
+_VISION_TOWER_SET = frozenset(_VISION_TOWERS)
+_AUDIO_TOWER_SET = frozenset(_AUDIO_TOWERS)
+_SIGNAL_KEYS = _VISION_STRUCTURE | _AUDIO_STRUCTURE | _VISION_TOWER_SET | _AUDIO_TOWER_SET
+
 # Whole words from model_type and architecture names.
 _VISION_WORDS = {"vl", "vision", "visual", "vlm", "image", "llava", "idefics", "idefics2", "idefics3",
                  "paligemma", "mllama", "pixtral", "smolvlm", "florence", "molmo", "moondream", "internvl",
@@ -58,10 +64,12 @@ def _present(config: Mapping[str, Any], key: str) -> bool:
 
 
 def detect(top: Mapping[str, Any], model_type: str | None, architectures: tuple[str, ...] | None) -> Modality:
-    vision = any(_present(top, k) for k in _VISION_CONFIGS + _VISION_KEYS)
-    audio = any(_present(top, k) for k in _AUDIO_CONFIGS + _AUDIO_KEYS)
-    vision = vision or any(as_str(top.get(k), max_len=500) for k in _VISION_TOWERS)
-    audio = audio or any(as_str(top.get(k), max_len=500) for k in _AUDIO_TOWERS)
+    # Only the signal keys the config actually has (a set intersection is far cheaper than probing each).
+    keys = top.keys() & _SIGNAL_KEYS
+    vision = any(_present(top, k) for k in keys & _VISION_STRUCTURE)
+    audio = any(_present(top, k) for k in keys & _AUDIO_STRUCTURE)
+    vision = vision or any(as_str(top.get(k), max_len=500) for k in keys & _VISION_TOWER_SET)
+    audio = audio or any(as_str(top.get(k), max_len=500) for k in keys & _AUDIO_TOWER_SET)
     # An audio token id without an audio encoder (Gemma 4, audio_config: null) is a slot, not a capability.
     if audio and "audio_config" in top and top.get("audio_config") is None and not any(
         _present(top, k) for k in _AUDIO_CONFIGS[1:] + _AUDIO_TOWERS
