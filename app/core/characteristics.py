@@ -48,6 +48,8 @@ class ModelCharacteristics:
     original_max_position_embeddings: int | None = None
     torch_dtype: str | None = None  # bfloat16, float16, float32 (the unquantized storage type)
     tie_word_embeddings: bool | None = None
+    # Layers that keep a KV cache, when not all do (hybrid Mamba/conv/linear-attention models); else None.
+    num_attention_layers: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         result = asdict(self)
@@ -150,6 +152,7 @@ def _extract(config: object) -> ModelCharacteristics:
         original_max_position_embeddings=rope.get("original"),
         torch_dtype=dtype,
         tie_word_embeddings=tie,
+        num_attention_layers=parameters.attention_layers(view),
     )
     estimate = parameters.estimate(view, base)
     if estimate is None:

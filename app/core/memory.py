@@ -6,8 +6,8 @@ from app.core.characteristics import ModelCharacteristics
 
 
 def kv_cache_bytes_per_token(c: ModelCharacteristics, bytes_per_value: int = 2) -> int | None:
-    """K and V for every layer: 2 × layers × kv_heads × head_dim × bytes (fp16 cache)."""
-    layers = c.num_hidden_layers
+    """K and V for every attending layer: 2 × layers × kv_heads × head_dim × bytes (fp16 cache)."""
+    layers = c.num_attention_layers if c.num_attention_layers is not None else c.num_hidden_layers
     kv_heads = c.num_key_value_heads or c.num_attention_heads
     if not layers or not kv_heads or not c.head_dim:
         return None

@@ -154,6 +154,25 @@ def estimate(view: TextView, c: ModelCharacteristics) -> Estimate | None:
     return Estimate(total=int(total), method="from config shapes: " + ", ".join(notes))
 
 
+def attention_layers(view: TextView) -> int | None:
+    """How many layers attend (and so keep a KV cache) in a hybrid model; None when every layer does."""
+    text = view.text
+    pattern = as_str(text.get("hybrid_override_pattern"), max_len=4096)
+    if pattern:
+        return pattern.count("*")
+    layer_types = text.get("layer_types")
+    if isinstance(layer_types, list) and layer_types:
+        names = [str(kind) for kind in layer_types]
+        attending = sum(1 for n in names if "attention" in n and "linear" not in n)
+        return attending if attending < len(names) else None
+    blocks = text.get("block_configs")
+    if isinstance(blocks, list) and blocks:
+        skipped = sum(1 for b in blocks if isinstance(b, Mapping) and isinstance(b.get("attention"), Mapping)
+                      and (as_bool(b["attention"].get("no_op")) or as_bool(b["attention"].get("replace_with_linear"))))
+        return len(blocks) - skipped if skipped else None
+    return None
+
+
 def _attention(s: _Shapes) -> int:
     return 2 * s.hidden * s.heads * s.head_dim + 2 * s.hidden * s.kv * s.head_dim
 

@@ -199,6 +199,16 @@ def test_mla_attention_is_smaller_than_plain_attention() -> None:
     assert "MLA" in (extract_characteristics(mla).parameter_count_method or "")
 
 
+def test_kv_cache_counts_only_attending_layers_of_hybrids() -> None:
+    from app.core.memory import kv_cache_bytes_per_token
+
+    dense = extract_characteristics(LLAMA_8B)
+    hybrid = extract_characteristics({**LLAMA_8B, "layer_types": ["conv"] * 24 + ["full_attention"] * 8})
+    assert dense.num_attention_layers is None and hybrid.num_attention_layers == 8
+    assert kv_cache_bytes_per_token(dense) == 2 * 32 * 8 * 128 * 2
+    assert kv_cache_bytes_per_token(hybrid) == 2 * 8 * 8 * 128 * 2
+
+
 def test_sliding_window_only_when_used() -> None:
     assert extract_characteristics({**LLAMA_8B, "sliding_window": 4096}).sliding_window == 4096
     off = {**LLAMA_8B, "sliding_window": 131072, "use_sliding_window": False}

@@ -67,9 +67,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "meta-llama__Llama-3.2-90B-Vision-Instruct.json": dict(mm="vision", layers=100, params=88.6),
     "allenai__Olmo-3.1-32B-Instruct.json": dict(family="OLMo", use_cache=False, params=32.2),
     "LGAI-EXAONE__EXAONE-4.0-32B.json": dict(family="EXAONE", params=32.0),
-    "LiquidAI__LFM2-1.2B__mlx-4bit.json": dict(family="LFM", tied=True, bits=4, params=1.17),
+    "LiquidAI__LFM2-1.2B__mlx-4bit.json": dict(family="LFM", tied=True, bits=4, params=1.17, attn_layers=6),
     "nvidia__Llama-3_3-Nemotron-Super-49B-v1.json": dict(family="Nemotron", params=49.9),
-    "nvidia__Nemotron-H-56B-Base-8K.json": dict(family="Nemotron", params=56.0),
+    "nvidia__Nemotron-H-56B-Base-8K.json": dict(family="Nemotron", params=56.0, attn_layers=10),
     "nvidia__NVIDIA-Nemotron-3-Nano-30B-A3B-BF16.json": dict(moe=(128, 6), params=31.6),
     "openai-community__gpt2.json": dict(family="GPT-2", ctx=1024, layers=12, params=0.124),
     "openai__whisper-tiny.json": dict(family="Whisper", mm="audio", params=0.039),
@@ -89,7 +89,7 @@ _FIELDS = {
     "original": "original_max_position_embeddings", "head_dim": "head_dim", "tied": "tie_word_embeddings",
     "bits": "quantization_bits", "group": "quantization_group_size", "mode": "quantization_mode",
     "label": "bits_label", "sliding": "sliding_window", "vocab": "vocab_size", "mm": "multimodal_type",
-    "use_cache": "use_cache", "hidden": "hidden_size",
+    "use_cache": "use_cache", "hidden": "hidden_size", "attn_layers": "num_attention_layers",
 }
 
 
