@@ -59,7 +59,19 @@ class ModelCharacteristics:
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
+        return _FIELD_NAMES
+
+    def to_row(self) -> list[Any]:
+        """The values in field order (a compact form for storage); `from_row` reads it back."""
+        return [list(v) if isinstance(v, tuple) else v for v in (getattr(self, n) for n in _FIELD_NAMES)]
+
+    @classmethod
+    def from_row(cls, row: object) -> ModelCharacteristics | None:
+        """The inverse of `to_row`; None when the row does not fit this version of the fields."""
+        if not isinstance(row, list) or len(row) != len(_FIELD_NAMES):
+            return None
+        values = [tuple(v) if isinstance(v, list) else v for v in row]
+        return cls(*values)
 
     @property
     def bits_label(self) -> str | None:
@@ -69,6 +81,7 @@ class ModelCharacteristics:
         )
 
 
+_FIELD_NAMES = tuple(f.name for f in fields(ModelCharacteristics))
 EMPTY = ModelCharacteristics()
 MAX_LAYERS = 10_000
 

@@ -31,7 +31,7 @@ from typing import Any
 from app.core.characteristics import ModelCharacteristics, extract_characteristics
 from app.core.config_parse import MAX_CONFIG_BYTES, ConfigError, parse_config_object
 from app.core.model_entry import ConfigStatus, ModelEntry, Source, Tier
-from app.services import mlx_signals
+from app.services import characteristics_memo, mlx_signals
 from app.services.cache_layout import (
     MODEL_PREFIX,
     OPEN_FLAGS,
@@ -175,9 +175,12 @@ def scan_first_pass(cache_dir: str | os.PathLike[str] | None = None) -> list[Loc
             entries = list(it)
     except OSError:
         return []
-    scanner = _Scanner(root)
+    memo = characteristics_memo.shared()
+    scanner = _Scanner(root, memo)
     models = [scanner.safe_repo(entry) for entry in entries if is_model_entry(entry.name)]
     models.sort(key=lambda m: (m.id.lower(), m.id))
+    if memo is not None:
+        memo.flush()
     return models
 
 
@@ -189,9 +192,10 @@ def _root(cache_dir: str | os.PathLike[str] | None) -> str:
 class _Scanner:
     """Reads one cache; holds the root in the forms needed to tell inside from outside."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, memo: characteristics_memo.CharacteristicsMemo | None = None) -> None:
         self.root = root
         self.prefixes = cache_prefixes(root)
+        self.memo = memo
 
     def inside(self, path: str) -> bool:
         return path.startswith(self.prefixes)
@@ -382,6 +386,14 @@ class _Scanner:
         hit = _CONFIG_MEMO.get(key)
         if hit is not None:
             return hit[0], hit[1], None
+        # Blobs are named by their content's hash: what the engine made of one holds across launches.
+        lasting = None
+        if self.memo is not None and blobs is not None and target.startswith(blobs):
+            lasting = f"{target[len(blobs):]}:{st.st_size}:{st.st_mtime_ns}"
+            remembered = self.memo.get(lasting)
+            if remembered is not None:
+                _remember(_CONFIG_MEMO, key, remembered)
+                return remembered[0], remembered[1], None
         if st.st_size > MAX_CONFIG_BYTES:
             error = f"too large ({st.st_size:,} bytes; a config is at most {MAX_CONFIG_BYTES:,})"
             problems.append(_config_sentence(error))
@@ -396,6 +408,8 @@ class _Scanner:
             return None, None, str(exc)
         found = (extract_characteristics(config), mlx_signals.config_signal(config))
         _remember(_CONFIG_MEMO, key, found)
+        if lasting is not None and self.memo is not None:
+            self.memo.put(lasting, *found)
         return found[0], found[1], None
 
     def _readme_signal(self, snapshot: str, problems: list[str], blobs: str | None) -> str | None:
@@ -406,12 +420,21 @@ class _Scanner:
         key = (target, st.st_size, st.st_mtime_ns)
         if key in _README_MEMO:
             return _README_MEMO[key]
+        lasting = None
+        if self.memo is not None and blobs is not None and target.startswith(blobs):
+            lasting = f"{target[len(blobs):]}:{st.st_size}:{st.st_mtime_ns}"
+            remembered = self.memo.get_signal(lasting)
+            if remembered is not None:
+                _remember(_README_MEMO, key, remembered[0])
+                return remembered[0]
         size = min(st.st_size, mlx_signals.README_HEAD_BYTES)
         head = self._read_located(target, size, "README.md", problems)
         if isinstance(head, str):
             return None
         signal = mlx_signals.readme_signal(head)
         _remember(_README_MEMO, key, signal)
+        if lasting is not None and self.memo is not None:
+            self.memo.put_signal(lasting, signal)
         return signal
 
 
@@ -429,10 +452,16 @@ def _remember(memo: dict[_MemoKey, Any], key: _MemoKey, value: Any) -> None:
 _MEMO_LIMIT = 8192
 
 
-def clear_memo() -> None:
-    """Forget what earlier scans read (benchmarks measure a cold scan with it)."""
+def clear_memo(*, lasting: bool = False) -> None:
+    """Forget what earlier scans read in this process (a relaunch); `lasting` also empties the memo kept
+    across launches (a first launch). Benchmarks measure both."""
     _CONFIG_MEMO.clear()
     _README_MEMO.clear()
+    if lasting:
+        memo = characteristics_memo.shared()
+        if memo is not None:
+            memo.clear()
+    characteristics_memo.forget_shared()  # the next scan loads the lasting memo afresh, as a new process would
 
 
 def _config_sentence(error: str) -> str:
