@@ -71,7 +71,7 @@ class ModelCharacteristics:
         if not isinstance(row, list) or len(row) != len(_FIELD_NAMES):
             return None
         values = [tuple(v) if isinstance(v, list) else v for v in row]
-        return cls(*values)
+        return cls(**dict(zip(_FIELD_NAMES, values, strict=True)))
 
     @property
     def bits_label(self) -> str | None:
