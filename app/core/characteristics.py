@@ -70,7 +70,7 @@ class ModelCharacteristics:
         """The inverse of `to_row`; None when the row does not fit this version of the fields."""
         if not isinstance(row, list) or len(row) != len(_FIELD_NAMES):
             return None
-        values: dict[str, Any] = {n: tuple(v) if isinstance(v, list) else v for n, v in zip(_FIELD_NAMES, row)}
+        values: dict[str, Any] = {n: tuple(v) if isinstance(v, list) else v for n, v in zip(_FIELD_NAMES, row, strict=True)}
         return cls(**values)
 
     @property
