@@ -70,7 +70,8 @@ class ModelCharacteristics:
         """The inverse of `to_row`; None when the row does not fit this version of the fields."""
         if not isinstance(row, list) or len(row) != len(_FIELD_NAMES):
             return None
-        values: dict[str, Any] = {n: tuple(v) if isinstance(v, list) else v for n, v in zip(_FIELD_NAMES, row, strict=True)}
+        pairs = zip(_FIELD_NAMES, row, strict=True)
+        values: dict[str, Any] = {n: tuple(v) if isinstance(v, list) else v for n, v in pairs}
         return cls(**values)
 
     @property
