@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench lint clean
+.PHONY: setup run test bench lint package clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,10 @@ bench: setup
 	@set -e; for b in tests/benchmarks/bench_*.py; do \
 		echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b; \
 	done
+
+# The app bundle (MLX Manager.app on macOS; a one-folder build elsewhere), then its --self-test.
+package: setup
+	PYTHON=$(BIN)/python packaging/build.sh
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache
