@@ -113,9 +113,10 @@ class SpecItem:
     tooltip: str = ""
 
 
-def _source(entry: ModelEntry, *names: str) -> Tier | None:
-    tiers = [t for t in (entry.tier_of(n) for n in names) if t is not None]
-    return min(tiers) if tiers else None
+def _source(tiers: dict[str, Tier], *names: str) -> Tier | None:
+    """The weakest tier among the fields a value rests on (a guess anywhere makes the value a guess)."""
+    found = [tiers[n] for n in names if n in tiers]
+    return min(found) if found else None
 
 
 def _said(text: str, tier: Tier | None) -> str:
@@ -159,14 +160,15 @@ def card_badges(entry: ModelEntry) -> list[CardBadge]:
     """The badges of a card, in reading order, each explaining itself and saying where it came from."""
     result: list[CardBadge] = []
     c = entry.characteristics or ModelCharacteristics()
+    tiers = dict(entry.provenance)
     if c.architecture_family:
-        tier = _source(entry, "architecture_family")
+        tier = _source(tiers, "architecture_family")
         detail = f"Architecture family: {c.architecture_family}"
         if c.model_type:
             detail += f" (model_type “{c.model_type}”)"
         result.append(CardBadge("family", c.architecture_family, _said(detail, tier), tier == Tier.NAME))
     if c.multimodal_type:
-        tier = _source(entry, "multimodal_type")
+        tier = _source(tiers, "multimodal_type")
         text = {"vision": "Vision", "audio": "Audio", "vision-audio": "Vision + Audio"}.get(
             c.multimodal_type, c.multimodal_type.title())
         takes = {"vision": "images", "audio": "audio", "vision-audio": "images and audio"}.get(
@@ -175,11 +177,11 @@ def card_badges(entry: ModelEntry) -> list[CardBadge]:
                                 tier == Tier.NAME))
     label = c.bits_label
     if label:
-        tier = _source(entry, "quantization_bits", "quantization_mode") if (
-            c.quantization_bits is not None or c.quantization_mode) else _source(entry, "torch_dtype")
+        tier = _source(tiers, "quantization_bits", "quantization_mode") if (
+            c.quantization_bits is not None or c.quantization_mode) else _source(tiers, "torch_dtype")
         result.append(CardBadge("quant", label, _said(_quant_words(c), tier), tier == Tier.NAME))
     if c.is_moe:
-        tier = _source(entry, "is_moe", "num_experts")
+        tier = _source(tiers, "is_moe", "num_experts")
         if c.num_experts and c.num_experts_per_token:
             text = f"MoE {c.num_experts}×{c.num_experts_per_token}"
             words = f"Mixture of experts: {c.num_experts} experts, {c.num_experts_per_token} active per token"
@@ -190,14 +192,14 @@ def card_badges(entry: ModelEntry) -> list[CardBadge]:
         result.append(CardBadge("moe", text, _said(words, tier), tier == Tier.NAME))
     params = formatting.params(c.parameter_count_estimate)
     if params:
-        tier = _source(entry, "parameter_count_estimate")
+        tier = _source(tiers, "parameter_count_estimate")
         words = f"About {params} parameters"
         if c.parameter_count_method:
             words += f", {c.parameter_count_method}"
         result.append(CardBadge("params", params, _said(words, tier), tier == Tier.NAME))
     ctx = formatting.context(c.max_position_embeddings)
     if ctx and c.max_position_embeddings:
-        tier = _source(entry, "max_position_embeddings")
+        tier = _source(tiers, "max_position_embeddings")
         words = f"Context window of {c.max_position_embeddings:,} tokens"
         if c.rope_scaling_factor and c.original_max_position_embeddings:
             words += (f" ({c.original_max_position_embeddings:,} stretched ×{c.rope_scaling_factor:g} "
@@ -208,9 +210,14 @@ def card_badges(entry: ModelEntry) -> list[CardBadge]:
         result.append(gated)
     if entry.config_status == ConfigStatus.UNAVAILABLE:
         why = entry.config_error or "no reason given"
-        result.append(CardBadge("config", "config unavailable", f"The config could not be read: {why}"))
-    elif entry.config_status == ConfigStatus.PENDING and not result:
-        result.append(CardBadge("pending", "…", "Waiting for the model's config"))
+        if not (gated and why.startswith("gated")):  # the gated badge already says why, and what to do
+            result.append(CardBadge("config", "config unavailable", f"The config could not be read: {why}"))
+    elif entry.config_status == ConfigStatus.PENDING:
+        # A quiet "more to come": it disappears when config.json has been read.
+        words = "Reading the model's config.json"
+        if result:
+            words += "; the badges so far come from the name and the Hub listing"
+        result.append(CardBadge("pending", "…", words))
     if entry.source != Source.HUB and entry.is_mlx is not None:
         if entry.is_mlx:
             result.append(CardBadge("mlx", "MLX", "Stored in MLX format: runs with mlx-lm / mlx-vlm as is"))
@@ -230,19 +237,20 @@ def spec_items(entry: ModelEntry) -> list[SpecItem]:
     if c is None:
         return []
     items: list[SpecItem] = []
+    tiers = dict(entry.provenance)
 
     def add(label: str, value: str | None, *fields_: str, source: str | None = None, tip: str = "") -> None:
         if not value:
             return
-        tier = _source(entry, *fields_) if fields_ else None
+        tier = _source(tiers, *fields_) if fields_ else None
         src = source or (_TIER_SOURCE[tier] if tier is not None else DERIVED)
         items.append(SpecItem(label, value, src, tip))
 
-    ctx = formatting.context(c.max_position_embeddings)
-    if ctx and c.max_position_embeddings:
-        tip = f"{c.max_position_embeddings:,} tokens"
+    if c.max_position_embeddings:
+        ctx = f"{c.max_position_embeddings:,}"
+        tip = f"{formatting.context(c.max_position_embeddings)} tokens of context"
         if c.original_max_position_embeddings and c.rope_scaling_factor:
-            ctx += f" ({formatting.context(c.original_max_position_embeddings)} × {c.rope_scaling_factor:g})"
+            ctx += f" ({c.original_max_position_embeddings:,} × {c.rope_scaling_factor:g})"
             tip += (f": {c.original_max_position_embeddings:,} trained, stretched ×{c.rope_scaling_factor:g} "
                     "by rope scaling")
         add("Context", ctx, "max_position_embeddings", tip=tip)
@@ -287,7 +295,7 @@ def spec_items(entry: ModelEntry) -> list[SpecItem]:
     add("Dtype", c.torch_dtype, "torch_dtype", tip="Storage type of the unquantized weights")
     kv = kv_cache_bytes_per_token(c)
     if kv:
-        add("KV / 1K tok", formatting.size(kv * 1024), source=DERIVED,
+        add("KV per 1K tok", formatting.size(kv * 1024), source=DERIVED,
             tip="KV cache per 1,000 tokens of context at fp16: 2 × layers × KV heads × head dim × 2 bytes")
     if c.use_cache is not None:
         add("KV cache", "on" if c.use_cache else "off", "use_cache", tip="use_cache in the config")

@@ -75,10 +75,18 @@ def search_key(entry: ModelEntry, x: Facets | None = None) -> str:
             parts.append(label)
             if "-bit" in label:
                 parts.append(label.replace("-bit", "bit"))  # "4bit" finds a 4-bit model too
+        if c.multimodal_type:
+            parts += [c.multimodal_type, "multimodal"]
+        if c.is_moe:
+            parts.append("moe")
     # The Quantization section's own word, so "unquantized" or "awq" find what that section would.
     word = _quant_word((x or facets(entry)).quant)
     if word:
         parts.append(word)
+    if entry.is_mlx:
+        parts.append("mlx")
+    if entry.gated:
+        parts.append("gated")
     return " ".join(parts)
 
 

@@ -9,6 +9,7 @@ without reading or parsing a single config. The memo is only an optimisation: an
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -141,10 +142,8 @@ class CharacteristicsMemo:
 
     def _move_aside(self) -> None:
         for suffix in ("", "-wal", "-shm"):
-            try:
+            with contextlib.suppress(OSError):
                 os.replace(f"{self.path}{suffix}", f"{self.path}{suffix}.corrupt")
-            except OSError:
-                pass
 
 
 _shared: CharacteristicsMemo | None = None

@@ -1,0 +1,194 @@
+"""The application: one QApplication, one qasync event loop for the app's whole life, a clean shutdown.
+
+`run_app` builds the window, runs until it is closed (or the app quits), then awaits the controller's
+shutdown (fetcher stopped, HTTP client closed, store closed, every task finished) before closing the loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.ui.errors import ErrorReporter
+from app.ui.settings import APPLICATION, ORGANISATION, ORGANISATION_DOMAIN
+
+log = logging.getLogger("mlx_manager.ui")
+
+EXIT_AFTER_FIRST_PAINT = "MLX_MANAGER_EXIT_AFTER_FIRST_PAINT"
+
+
+def make_qapplication(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or [sys.argv[0]])
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+    app.setOrganizationName(ORGANISATION)
+    app.setOrganizationDomain(ORGANISATION_DOMAIN)
+    return app
+
+
+def apply_theme(app: QApplication, dark: bool) -> None:
+    if dark:
+        from app.ui.theme import dark_palette
+
+        app.setStyle("Fusion")  # the native macOS style ignores a custom palette in places
+        app.setPalette(dark_palette())
+
+
+def parse_size(text: str | None) -> QSize | None:
+    if not text:
+        return None
+    try:
+        w, h = (int(part) for part in text.lower().split("x", 1))
+    except ValueError:
+        return None
+    return QSize(w, h) if w > 0 and h > 0 else None
+
+
+class _FirstPaint(QObject):
+    """Calls `done` right after the list viewport has painted with the first pass on screen, and prints
+    the wall-clock time of that moment (`first-paint <epoch seconds>`) for the startup benchmark."""
+
+    def __init__(self, viewport: QObject, ready: Callable[[], bool], done: Callable[[], None]) -> None:
+        super().__init__(viewport)
+        self._ready, self._done, self._fired = ready, done, False
+        viewport.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and not self._fired and self._ready():
+            self._fired = True
+            QTimer.singleShot(0, self._painted)  # after this paint has finished
+        return False
+
+    def _painted(self) -> None:
+        import time
+
+        print(f"first-paint {time.time():.6f}", flush=True)
+        self._done()
+
+
+class _QuitGuard(QObject):
+    """Turns a request to quit (⌘Q, the Dock's Quit, QApplication.quit) into the window's own shutdown.
+
+    Left alone, it would end Qt's event loop under asyncio: tasks would then take their last steps with no
+    running loop. Instead the window's run finishes, awaits the shutdown, and only then the loop stops.
+    """
+
+    def __init__(self, app: QApplication, finish: Callable[[], None]) -> None:
+        super().__init__(app)
+        self._finish = finish
+        app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Quit and watched is QApplication.instance():
+            self._finish()
+            return True
+        return False
+
+
+async def _run_window(app: QApplication, args: argparse.Namespace, reporter: ErrorReporter,
+                      early_scan: concurrent.futures.Future[Any] | None) -> int:
+    from app.ui.main_window import DEFAULT_SIZE, MainWindow
+
+    # A screenshot or a self-test neither reads nor changes the user's window layout.
+    first_paint_exit = bool(os.environ.get(EXIT_AFTER_FIRST_PAINT))
+    scripted = bool(getattr(args, "screenshot", None) or getattr(args, "self_test", False) or first_paint_exit)
+    view = getattr(args, "view", None) or ("my" if scripted else None)
+    window = MainWindow(reporter, initial_view=view)
+    window.controller.early_scan = early_scan
+    size = parse_size(getattr(args, "size", None))
+    if size is not None:
+        window.resize(size.expandedTo(window.minimumSize()) if not scripted else size)
+    elif scripted:
+        window.resize(*DEFAULT_SIZE)
+    if getattr(args, "query", None):
+        window.toolbar.search.setText(args.query)
+    loop = asyncio.get_running_loop()
+    finished: asyncio.Future[int] = loop.create_future()
+
+    def finish(code: int = 0) -> None:
+        if not finished.done():
+            finished.set_result(code)
+
+    window.closed.connect(lambda: finish(0))
+    app.aboutToQuit.connect(lambda: finish(0))
+    guard = _QuitGuard(app, lambda: finish(0))
+    exit_code = 0
+    try:
+        if getattr(args, "self_test", False):
+            window.show()
+            app.processEvents()
+            print("ok")
+            return 0
+        if getattr(args, "screenshot", None):
+            from app.ui.screenshot import take_screenshot
+
+            window.show()
+            window.start()
+            return await take_screenshot(window, args.screenshot, expand=getattr(args, "expand", None))
+        if first_paint_exit:
+            _FirstPaint(window.local_view.viewport(), lambda: window.controller.local_scanned,
+                        lambda: finish(0))
+        window.show()
+        window.start()
+        exit_code = await finished
+        return exit_code
+    finally:
+        if not scripted:
+            window.save_settings()
+        await window.aclose()
+        app.removeEventFilter(guard)
+        window.hide()
+        window.deleteLater()
+
+
+def run_app(args: argparse.Namespace, early_scan: concurrent.futures.Future[Any] | None = None) -> int:
+    """Run the window until it is closed. `early_scan`: a first pass of the cache already under way
+    (see app/commands/gui.py), resolving to (models, entries)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = make_qapplication()
+    app.setQuitOnLastWindowClosed(False)  # closing the window ends `_run_window`, which shuts down cleanly
+    app.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, sys.platform == "darwin")
+    apply_theme(app, bool(getattr(args, "dark", False)))
+    reporter = ErrorReporter()
+    # Imported after PySide6: qasync binds to the Qt module already loaded (else it tries PyQt5 first).
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    loop.set_exception_handler(reporter.handle_loop_exception)
+    main = loop.create_task(_run_window(app, args, reporter, early_scan), name="window")
+    try:
+        try:
+            return loop.run_until_complete(main)
+        except RuntimeError:
+            if main.done():
+                raise
+            # app.quit() from elsewhere (the Dock's Quit, ⌘Q) ended the Qt loop under us: aboutToQuit has
+            # resolved the window's future, so run the loop again until the shutdown has been awaited.
+            return loop.run_until_complete(main)
+    finally:
+        _drain(loop, reporter)
+        asyncio.set_event_loop(None)
+
+
+def _drain(loop: Any, reporter: ErrorReporter) -> None:
+    try:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        if pending:
+            loop.run_until_complete(reporter.cancel_all())
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()

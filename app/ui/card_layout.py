@@ -1,0 +1,301 @@
+"""Where everything on a card goes: one computation shared by paint, sizeHint and hit-testing.
+
+A layout depends on the entry, the width, whether the specs are open and the font; it holds plain int
+rectangles relative to the item's top-left corner. Computing one is cheap (text widths are cached), so
+`sizeHint` over 10,000 rows stays fast, and paint never measures anything twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
+
+from PySide6.QtGui import QFont, QFontMetrics
+
+from app.core import formatting
+from app.core.describe import CardBadge, SpecItem, card_badges, spec_items
+from app.core.model_entry import ModelEntry, Source
+
+SHOW_SPECS = "Show specs ▾"
+HIDE_SPECS = "Hide specs ▴"
+NARROW = 26  # card widths below this many lines use the short toggle label
+
+
+def toggle_label(expanded: bool, card_width: int, m: Metrics) -> str:
+    if card_width < m.line * NARROW:
+        return "Specs ▴" if expanded else "Specs ▾"
+    return HIDE_SPECS if expanded else SHOW_SPECS
+
+
+class Rect(NamedTuple):
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def contains(self, px: float, py: float) -> bool:
+        return self.x <= px < self.x + self.w and self.y <= py < self.y + self.h
+
+
+class Metrics:
+    """Fonts and spacings for one application font; sizes are relative to it."""
+
+    def __init__(self, font: QFont) -> None:
+        self.font = QFont(font)
+        self.name_font = QFont(font)
+        size = font.pointSizeF()
+        if size > 0:
+            self.name_font.setPointSizeF(size * 1.2)
+        else:
+            self.name_font.setPixelSize(round(font.pixelSize() * 1.2))
+        self.name_font.setBold(True)
+        self.small_font = QFont(font)
+        if size > 0:
+            self.small_font.setPointSizeF(max(size * 0.86, 7.0))
+        else:
+            self.small_font.setPixelSize(max(round(font.pixelSize() * 0.85), 9))
+        self.badge_font = QFont(self.small_font)
+        self.badge_font.setBold(True)
+        self.bold_font = QFont(font)
+        self.bold_font.setBold(True)
+        self.fm = QFontMetrics(self.font)
+        self.fm_name = QFontMetrics(self.name_font)
+        self.fm_small = QFontMetrics(self.small_font)
+        self.fm_badge = QFontMetrics(self.badge_font)
+        self.fm_bold = QFontMetrics(self.bold_font)
+        line = self.fm.height()
+        self.line = line
+        self.margin_x = max(8, round(line * 0.6))  # between the card and the view's edge
+        self.margin_y = max(4, round(line * 0.3))  # half the gap between two cards
+        self.pad = max(12, round(line * 1.1))  # inside the card
+        self.avatar = max(28, round(line * 2.4))
+        self.gap = max(8, round(line * 0.7))  # avatar to text
+        self.badge_h = self.fm_badge.height() + max(5, round(line * 0.45))
+        self.badge_pad = max(6, round(line * 0.5))
+        self.badge_space = max(4, round(line * 0.35))
+        self.spec_row = line + max(4, round(line * 0.4))
+        self.radius = max(6, round(line * 0.55))
+        self.key = font.key()
+        self._widths: dict[tuple[int, str], int] = {}
+
+    def width(self, which: int, text: str) -> int:
+        """Cached horizontal advance: 0 normal, 1 badge, 2 small, 3 bold, 4 name."""
+        key = (which, text)
+        found = self._widths.get(key)
+        if found is None:
+            fm = (self.fm, self.fm_badge, self.fm_small, self.fm_bold, self.fm_name)[which]
+            found = fm.horizontalAdvance(text)
+            if len(self._widths) > 20_000:
+                self._widths.clear()
+            self._widths[key] = found
+        return found
+
+    def badge_width(self, text: str, kind: str = "") -> int:
+        extra = self.lock_width if kind == "gated" else 0
+        return self.width(1, text) + 2 * self.badge_pad + extra
+
+    @property
+    def lock_width(self) -> int:
+        return round(self.fm_badge.height() * 0.62) + 4
+
+
+_METRICS: dict[str, Metrics] = {}
+
+
+def metrics_for(font: QFont) -> Metrics:
+    key = font.key()
+    found = _METRICS.get(key)
+    if found is None:
+        found = _METRICS[key] = Metrics(font)
+    return found
+
+
+def stats_tooltip(entry: ModelEntry) -> str:
+    """The exact figures behind the rounded stats line."""
+    lines = [entry.id]
+    if entry.size_on_disk is not None:
+        lines.append(f"{entry.size_on_disk:,} bytes on disk")
+    elif entry.source != Source.HUB:
+        lines.append("Size on disk: still being measured")
+    for label, moment in (("Last used", entry.last_accessed), ("Updated", entry.last_modified),
+                          ("Created", entry.created_at)):
+        if moment is not None:
+            lines.append(f"{label}: {moment:%Y-%m-%d %H:%M} UTC")
+    if entry.downloads is not None:
+        lines.append(f"{entry.downloads:,} downloads (last 30 days)")
+    if entry.likes is not None:
+        lines.append(f"{entry.likes:,} likes")
+    return "\n".join(lines)
+
+
+def stats_text(entry: ModelEntry) -> str:
+    """The line under the name: publisher, then Hub stats or local size and use."""
+    parts: list[str] = []
+    if entry.source == Source.HUB:
+        if entry.downloads is not None:
+            parts.append(f"↓ {formatting.count(entry.downloads)}")
+        if entry.likes is not None:
+            parts.append(f"♥ {formatting.count(entry.likes)}")
+        updated = formatting.ago(entry.last_modified)
+        if updated:
+            parts.append(f"updated {updated}")
+    else:
+        size = formatting.size(entry.size_on_disk)
+        parts.append(f"{size or '…'} on disk")
+        used = formatting.ago(entry.last_accessed)
+        if used:
+            parts.append(f"used {used}")
+        if entry.source == Source.BOTH and entry.downloads is not None:
+            parts.append(f"↓ {formatting.count(entry.downloads)}")
+    author = entry.author or "local"
+    return f"{author}  ·  " + " · ".join(parts) if parts else author
+
+
+@dataclass(frozen=True)
+class SpecCell:
+    item: SpecItem
+    label: Rect
+    value: Rect  # value then its source word, left-aligned in this rect
+
+
+@dataclass
+class CardLayout:
+    entry: ModelEntry
+    expanded: bool
+    width: int
+    height: int
+    card: Rect
+    avatar: Rect
+    name: Rect
+    sub: Rect
+    problem: Rect | None
+    badges: tuple[tuple[CardBadge, Rect], ...]
+    badge_rows: int
+    toggle: Rect
+    separator_y: int | None
+    specs: tuple[SpecCell, ...]
+    label_width: int
+    toggle_text: str
+
+    @cached_property
+    def stats(self) -> str:
+        # Only painted rows need it; sizeHint over thousands of rows does not.
+        return stats_text(self.entry)
+
+    def hit(self, x: float, y: float) -> tuple[str, object]:
+        """What is under a point (item coordinates): ("toggle", None), ("badge", CardBadge),
+        ("spec", SpecItem), ("name", entry id), ("problem", text), ("stats", entry) or ("card", None)/("none", None)."""
+        if not self.card.contains(x, y):
+            return ("none", None)
+        if self.toggle.contains(x, y):
+            return ("toggle", None)
+        for badge, rect in self.badges:
+            if rect.contains(x, y):
+                return ("badge", badge)
+        for cell in self.specs:
+            if cell.label.contains(x, y) or cell.value.contains(x, y):
+                return ("spec", cell.item)
+        if self.name.contains(x, y):
+            return ("name", self.entry.id)
+        if self.problem is not None and self.problem.contains(x, y):
+            return ("problem", self.entry.problem)
+        if self.sub.contains(x, y):
+            return ("stats", self.entry)
+        return ("card", None)
+
+
+def spec_grid(items: list[SpecItem], content_width: int, m: Metrics) -> tuple[int, list[int], list[int]]:
+    """How many columns (3, 2 or 1) the specs take, each column's label width and total width.
+
+    Row-major, like reading. Each column is as wide as its widest label + value + source word; the most
+    columns whose needs fit win, and the room left over is shared out so the grid spans the card.
+    """
+    for cols in (3, 2, 1):
+        label_ws: list[int] = []
+        needs: list[int] = []
+        for col in range(cols):
+            column = items[col::cols]
+            if not column:
+                label_ws.append(0)
+                needs.append(0)
+                continue
+            label_w = max(m.width(0, i.label) for i in column) + m.gap
+            value_w = max(m.width(3, i.value) + (m.width(2, i.source) + 6 if i.source else 0) for i in column)
+            label_ws.append(label_w)
+            needs.append(label_w + value_w + m.gap)
+        if sum(needs) <= content_width or cols == 1:
+            slack = max(content_width - sum(needs), 0) // cols
+            return cols, label_ws, [w + slack for w in needs]
+    raise AssertionError("unreachable")
+
+
+WIDTH_BUCKET = 16  # px: badge wrapping and spec columns are decided per bucket, so heights change less often
+
+
+def bucket(width: int) -> int:
+    return max(width - width % WIDTH_BUCKET, WIDTH_BUCKET)
+
+
+def compute_layout(entry: ModelEntry, width: int, expanded: bool, m: Metrics) -> CardLayout:
+    """The card at `width`; everything that sets its height is decided at `bucket(width)`, so the height
+    is the same for every width of a bucket (sizeHint computes it once per bucket for all rows)."""
+    wrap_cut = width - bucket(width)  # px the wrapping leaves unused on the right, < WIDTH_BUCKET
+    card = Rect(m.margin_x, m.margin_y, max(width - 2 * m.margin_x, 1), 0)
+    avatar = Rect(card.x + m.pad, card.y + m.pad, m.avatar, m.avatar)
+    text_x = avatar.x + m.avatar + m.gap
+    right = card.x + card.w - m.pad
+    toggle_text = toggle_label(expanded, card.w, m)
+    toggle_w = m.width(0, toggle_text)
+    toggle = Rect(right - toggle_w, card.y + m.pad, toggle_w, m.line + 2)
+    name_h = m.fm_name.height()
+    name = Rect(text_x, card.y + m.pad - 2, max(toggle.x - m.gap - text_x, 10), name_h)
+    y = name.y + name_h
+    sub = Rect(text_x, y, max(right - text_x, 10), m.line)
+    y += m.line
+    problem = None
+    if entry.problem:
+        problem = Rect(text_x, y, sub.w, m.line)
+        y += m.line
+    y += max(6, m.line // 2)
+
+    badges: list[tuple[CardBadge, Rect]] = []
+    x, rows = text_x, 1
+    limit = right - wrap_cut
+    for badge in card_badges(entry):
+        w = min(m.badge_width(badge.text, badge.kind), max(limit - text_x, 20))
+        if x + w > limit and x > text_x:
+            rows += 1
+            x = text_x
+            y += m.badge_h + m.badge_space
+        badges.append((badge, Rect(x, y, w, m.badge_h)))
+        x += w + m.badge_space
+    y += m.badge_h
+    bottom = max(y, avatar.y + avatar.h)
+
+    cells: list[SpecCell] = []
+    separator_y = None
+    label_w = 0
+    if expanded:
+        items = spec_items(entry) or [SpecItem("Specs", "not known yet", "", "The config has not been read yet")]
+        separator_y = bottom + m.pad - 2
+        y = separator_y + max(6, m.line // 2)
+        content_w = right - wrap_cut - text_x
+        cols, label_ws, col_ws = spec_grid(items, content_w, m)
+        label_w = max(label_ws)
+        xs = [text_x]
+        for w in col_ws[:-1]:
+            xs.append(xs[-1] + w)
+        for n, item in enumerate(items):
+            row, col = divmod(n, cols)
+            cy = y + row * m.spec_row
+            lw = label_ws[col]
+            cells.append(SpecCell(item, Rect(xs[col], cy, lw, m.spec_row),
+                                  Rect(xs[col] + lw, cy, col_ws[col] - lw - m.gap, m.spec_row)))
+        bottom = y + ((len(items) + cols - 1) // cols) * m.spec_row
+    height = bottom + m.pad + m.margin_y
+    card = Rect(card.x, card.y, card.w, height - 2 * m.margin_y)
+    return CardLayout(entry=entry, expanded=expanded, width=width, height=height, card=card, avatar=avatar,
+                      name=name, sub=sub, problem=problem, badges=tuple(badges), badge_rows=rows, toggle=toggle,
+                      separator_y=separator_y, specs=tuple(cells), label_width=label_w,
+                      toggle_text=toggle_text)

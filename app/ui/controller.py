@@ -1,0 +1,392 @@
+"""Wires the services to the two list models: the cache scan for My Models, Hub search and configs for
+Hugging Face. Qt-side state only; every piece of I/O is a task on the one qasync loop or a worker thread.
+
+The Hub side (httpx, the SQLite store, the fetcher) is created the first time the Hub view is shown, and its
+modules are imported on a worker thread, so starting in My Models never pays for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import importlib
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.listing import with_config
+from app.core.model_entry import ConfigStatus, ModelEntry
+from app.services.local_cache import LocalModel, fill_sizes_async, scan_first_pass
+from app.ui.errors import ErrorReporter
+
+if TYPE_CHECKING:
+    from app.services.config_fetcher import ConfigFetcher, FetcherStatus, FetchResult
+    from app.services.config_store import ConfigStore
+    from app.services.hub_client import HubClient, HubError
+
+PAGE_SIZE = 50
+OFFLINE_TEXT = "You're offline — My Models still works."
+
+
+def first_pass_entries(cache_dir: str | None = None) -> tuple[list[LocalModel], list[ModelEntry]]:
+    """The first pass and its cards, both built off the GUI thread."""
+    models = scan_first_pass(cache_dir)
+    return models, [m.to_model_entry() for m in models]
+
+
+class ListModel(Protocol):
+    """The part of `ModelListModel` the controller uses."""
+
+    def set_entries(self, entries: list[ModelEntry]) -> None: ...
+    def append_entries(self, entries: list[ModelEntry]) -> None: ...
+    def update_entry(self, entry: ModelEntry) -> None: ...
+    def update_entries(self, entries: list[ModelEntry]) -> None: ...
+    def remove_ids(self, ids: Any) -> None: ...
+    def row_of(self, repo_id: str) -> Any: ...
+    def entry_at(self, row: int) -> ModelEntry | None: ...
+    def all_entries(self) -> list[ModelEntry]: ...
+    def set_can_fetch_more(self, value: bool) -> None: ...
+
+
+class Controller(QObject):
+    local_state_changed = Signal()
+    hub_state_changed = Signal()
+    work_changed = Signal(str, str)  # key, words ("" when that work is done)
+    network_changed = Signal(str, object, str)  # "online"|"offline"|"rate_limited", resume_at (monotonic), words
+
+    def __init__(
+        self,
+        local_model: ListModel,
+        hub_model: ListModel,
+        reporter: ErrorReporter,
+        *,
+        cache_dir: str | None = None,
+        hub_endpoint: str | None = None,
+        store_path: Path | str | None = None,
+        page_size: int = PAGE_SIZE,
+        concurrency: int = 8,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.local_model = local_model
+        self.hub_model = hub_model
+        self.reporter = reporter
+        self.cache_dir = cache_dir
+        self.hub_endpoint = hub_endpoint
+        self.store_path = store_path
+        self.page_size = page_size
+        self.concurrency = concurrency
+        # My Models
+        # A first pass already started before the window existed (application.py): used once.
+        self.early_scan: concurrent.futures.Future[tuple[list[LocalModel], list[ModelEntry]]] | None = None
+        self.local_scanned = False  # the first pass is on screen
+        self.local_sized = False  # sizes of the latest scan are on screen
+        self._local_task: asyncio.Task[None] | None = None
+        # Hugging Face
+        self.client: HubClient | None = None
+        self.store: ConfigStore | None = None
+        self.fetcher: ConfigFetcher | None = None
+        self._hub_task: asyncio.Task[None] | None = None
+        self._search_task: asyncio.Task[None] | None = None
+        self._page_task: asyncio.Task[None] | None = None
+        self._cursor: str | None = None
+        self.hub_query: str | None = None  # the query on screen (None: never searched)
+        self.hub_sort = "downloads"
+        self.hub_state = "idle"  # idle | searching | ready | empty | offline | error
+        self.hub_message = ""
+        self.hub_detail = ""  # the failure as the client described it (e.g. "offline: HF_HUB_OFFLINE is set")
+        self.hub_total: int | None = None
+        self._visible: tuple[list[str], list[str]] | None = None
+        self._closed = False
+
+    # --- My Models ---------------------------------------------------------------------------------
+
+    @property
+    def cache_root(self) -> str:
+        from app.services.local_cache import default_cache_dir
+
+        return self.cache_dir or default_cache_dir()
+
+    def refresh_local(self) -> None:
+        """Scan the cache again; a scan already running is replaced (its answer would be older)."""
+        if self._closed:
+            return
+        if self._local_task is not None and not self._local_task.done():
+            self._local_task.cancel()
+        self._local_task = self.reporter.spawn(self._scan_local(), name="reading My Models")
+
+    async def _scan_local(self) -> None:
+        self.local_sized = False
+        self.work_changed.emit("scan", "Reading your models…")
+        try:
+            early, self.early_scan = self.early_scan, None
+            if early is not None:
+                models, entries = await asyncio.wrap_future(early)
+            else:
+                models, entries = await asyncio.to_thread(first_pass_entries, self.cache_dir)
+        finally:
+            self.work_changed.emit("scan", "")
+        if self.local_scanned:
+            self._merge_local(entries)
+        else:
+            self.local_model.set_entries(entries)
+        self.local_scanned = True
+        self.local_state_changed.emit()
+        await self._fill_sizes(models)
+
+    async def _fill_sizes(self, models: Sequence[LocalModel]) -> None:
+        if models:
+            self.work_changed.emit("sizes", "Reading sizes…")
+            try:
+                sized = await fill_sizes_async(models, self.cache_dir)
+            finally:
+                self.work_changed.emit("sizes", "")
+            entries = await asyncio.to_thread(lambda: [m.to_model_entry() for m in sized])
+            self.local_model.update_entries(entries)
+        self.local_sized = True
+        self.local_state_changed.emit()
+
+    def _merge_local(self, entries: list[ModelEntry]) -> None:
+        """A rescan as removals, additions and updates, so selection and scroll position survive."""
+        old = {e.id: e for e in self.local_model.all_entries()}
+        new_ids = {e.id for e in entries}
+        gone = [i for i in old if i not in new_ids]
+        if gone:
+            self.local_model.remove_ids(gone)
+        added: list[ModelEntry] = []
+        changed: list[ModelEntry] = []
+        for entry in entries:
+            before = old.get(entry.id)
+            if before is None:
+                added.append(entry)
+                continue
+            # Keep the known sizes until the new ones land, so the card does not flicker to "…".
+            entry = entry.with_changes(size_on_disk=before.size_on_disk, last_accessed=before.last_accessed,
+                                       last_modified=before.last_modified)
+            if entry != before:
+                changed.append(entry)
+        if added:
+            self.local_model.append_entries(added)
+        if changed:
+            self.local_model.update_entries(changed)
+
+    # --- Hugging Face: services --------------------------------------------------------------------
+
+    def start_hub(self) -> asyncio.Task[None]:
+        """Create the Hub client, store and fetcher once (first time the Hub view is shown)."""
+        if self._hub_task is None:
+            self._hub_task = self.reporter.spawn(self._start_hub(), name="connecting to the Hub")
+        return self._hub_task
+
+    @property
+    def hub_started(self) -> bool:
+        return self.fetcher is not None
+
+    async def _start_hub(self) -> None:
+        # httpx and the fetcher's imports cost tens of milliseconds: never on the GUI thread.
+        fetcher_module = await asyncio.to_thread(importlib.import_module, "app.services.config_fetcher")
+        store_module = importlib.import_module("app.services.config_store")
+        hub_module = importlib.import_module("app.services.hub_client")
+        self.store = await asyncio.to_thread(store_module.ConfigStore, self.store_path)
+        self.client = client = hub_module.HubClient(self.hub_endpoint)
+        try:
+            # The token lookup imports huggingface_hub (~0.1 s): a worker thread does it once.
+            await asyncio.to_thread(lambda: client.has_token)
+            fetcher = fetcher_module.ConfigFetcher(
+                client, self.store, self._on_result, on_status=self._on_status,
+                concurrency=self.concurrency, prefetch_margin=12,
+            )
+            await fetcher.start()
+        except Exception:
+            # Half-started: close what exists so a later attempt starts from nothing.
+            self.client = None
+            await client.aclose()
+            if self.store is not None:
+                self.store.close()
+                self.store = None
+            raise
+        self.fetcher = fetcher
+        if self._visible is not None:
+            fetcher.set_visible(*self._visible)
+
+    def model_url(self, repo_id: str) -> str:
+        if self.client is not None:
+            return self.client.model_url(repo_id)
+        import os
+
+        endpoint = self.hub_endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+        return f"{endpoint.strip().rstrip('/')}/{repo_id}"
+
+    # --- Hugging Face: search ----------------------------------------------------------------------
+
+    def search_hub(self, query: str, sort: str | None = None, *, force: bool = False) -> None:
+        """Run a search; a search still running is cancelled first (only the latest query matters)."""
+        if self._closed:
+            return
+        query = query.strip()
+        sort = sort or self.hub_sort
+        same = query == self.hub_query and sort == self.hub_sort and self.hub_state in ("ready", "empty")
+        if same and not force:
+            return
+        self.hub_query, self.hub_sort = query, sort
+        for task in (self._search_task, self._page_task):
+            if task is not None and not task.done():
+                task.cancel()
+        self._page_task = None
+        self._set_hub_state("searching", "")  # at once, so nothing reads the previous answer as this one's
+        self._search_task = self.reporter.spawn(self._search(query, sort), name=f"searching the Hub for {query!r}")
+
+    @property
+    def search_task(self) -> asyncio.Task[None] | None:
+        return self._search_task
+
+    async def _search(self, query: str, sort: str) -> None:
+        self._set_hub_state("searching", "")
+        self.work_changed.emit("search", "Searching the Hub…")
+        self.work_changed.emit("page", "")
+        try:
+            try:
+                await asyncio.shield(self.start_hub())
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Already reported by the start-up task; here it only needs to read as a failed search.
+                self._hub_task = None  # the next search tries again
+                self._set_hub_state("error", f"Could not connect to the Hub ({type(exc).__name__}: {exc}). "
+                                             "Refresh (⌘R) to try again.")
+                return
+            assert self.client is not None
+            hub_module = importlib.import_module("app.services.hub_client")
+            try:
+                page = await self.client.search(query, sort=sort, limit=self.page_size)
+            except hub_module.HubError as exc:
+                self._search_failed(exc)
+                return
+        finally:
+            if asyncio.current_task() is self._search_task:
+                self.work_changed.emit("search", "")
+        self._cursor = page.next_cursor
+        self.hub_total = page.total
+        self.hub_model.set_entries(page.entries)
+        self.hub_model.set_can_fetch_more(self._cursor is not None)
+        self.network_changed.emit("online", None, "")
+        if page.entries:
+            self._set_hub_state("ready", "")
+        elif query:
+            self._set_hub_state("empty", f"No MLX models match “{query}”. Try a shorter or different name.")
+        else:
+            self._set_hub_state("empty", "The Hub returned no MLX models.")
+
+    def _search_failed(self, exc: HubError) -> None:
+        hub_module = importlib.import_module("app.services.hub_client")
+        outcome = exc.outcome
+        self.hub_detail = hub_module.describe(outcome)
+        self.hub_model.set_entries([])
+        self.hub_model.set_can_fetch_more(False)
+        self._cursor = None
+        if isinstance(outcome, hub_module.Offline):
+            self.network_changed.emit("offline", None, hub_module.describe(outcome))
+            self._set_hub_state("offline", OFFLINE_TEXT)
+        elif isinstance(outcome, hub_module.RateLimited):
+            resume_at = time.monotonic() + outcome.retry_after
+            self.network_changed.emit("rate_limited", resume_at, hub_module.describe(outcome))
+            self._set_hub_state("error", f"The Hub asked us to slow down — {hub_module.describe(outcome)}. "
+                                         "Refresh (⌘R) to try again.")
+        else:
+            self._set_hub_state("error", f"The search failed: {hub_module.describe(outcome)}. "
+                                         "Refresh (⌘R) to try again.")
+
+    def _set_hub_state(self, state: str, message: str) -> None:
+        self.hub_state, self.hub_message = state, message
+        self.hub_state_changed.emit()
+
+    @property
+    def searching(self) -> bool:
+        return self._search_task is not None and not self._search_task.done()
+
+    def request_more(self) -> None:
+        """The view scrolled to the end: load the next page, once."""
+        if self._closed or self._cursor is None or self.searching:
+            return
+        if self._page_task is not None and not self._page_task.done():
+            return
+        self._page_task = self.reporter.spawn(self._next_page(self._cursor), name="loading more Hub results")
+
+    async def _next_page(self, cursor: str) -> None:
+        assert self.client is not None
+        hub_module = importlib.import_module("app.services.hub_client")
+        self.work_changed.emit("page", "Loading more…")
+        try:
+            page = await self.client.search(cursor=cursor, limit=self.page_size)
+        except hub_module.HubError as exc:
+            self.work_changed.emit("page", f"More results could not be loaded: {exc}")
+            return
+        self.work_changed.emit("page", "")
+        self._cursor = page.next_cursor
+        self.hub_model.append_entries(page.entries)
+        self.hub_model.set_can_fetch_more(self._cursor is not None)
+
+    # --- Hugging Face: configs of the visible cards ------------------------------------------------
+
+    def set_visible(self, ids: list[str], ahead: list[str]) -> None:
+        self._visible = (ids, ahead)
+        if self.fetcher is not None:
+            self.fetcher.set_visible(ids, ahead)
+
+    def retry_configs(self, ids: list[str]) -> None:
+        if self.fetcher is not None:
+            self.fetcher.retry(ids)
+
+    def _on_result(self, repo_id: str, result: FetchResult) -> None:
+        row = self.hub_model.row_of(repo_id)
+        if row is None or row < 0:
+            return
+        entry = self.hub_model.entry_at(row)
+        if entry is None:
+            return
+        if result.ok and result.characteristics is not None:
+            new = with_config(entry, result.characteristics)
+        elif result.kind in ("rate_limited", "offline"):
+            return  # still coming: the fetcher tries again, the card stays pending
+        else:
+            new = entry.with_changes(config_status=ConfigStatus.UNAVAILABLE, config_error=result.error or result.kind)
+        if new != entry:
+            self.hub_model.update_entry(new)
+
+    def _on_status(self, status: FetcherStatus) -> None:
+        work = status.queued + status.in_flight
+        if status.state == "offline":
+            self.work_changed.emit("configs", "")
+        else:
+            noun = "config" if work == 1 else "configs"
+            self.work_changed.emit("configs", f"Fetching {work} {noun}…" if work else "")
+        self.network_changed.emit(status.state, status.resume_at, status.message)
+
+    @property
+    def configs_idle(self) -> bool:
+        if self.fetcher is None:
+            return True
+        status = self.fetcher.status
+        return status.state != "online" or (status.queued == 0 and status.in_flight == 0)
+
+    # --- shutdown ----------------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Stop everything this controller started; nothing is left pending afterwards."""
+        self._closed = True
+        for task in (self._local_task, self._search_task, self._page_task, self._hub_task):
+            if task is not None and not task.done():
+                task.cancel()
+        await self.reporter.cancel_all()
+        if self.fetcher is not None:
+            await self.fetcher.stop()
+            self.fetcher = None
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None

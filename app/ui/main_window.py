@@ -1,0 +1,550 @@
+"""The main window: toolbar, error banner, the two card lists (one model each) and the status bar."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.model_entry import ConfigStatus, ModelEntry
+from app.ui.cache_watch import CacheWatcher
+from app.ui.card_delegate import CardDelegate
+from app.ui.controller import Controller
+from app.ui.errors import ErrorBanner, ErrorReporter
+from app.ui.model_list import SORT_KEYS, ModelListModel
+from app.ui.roles import ENTRY_ROLE
+from app.ui.settings import WindowSettings
+from app.ui.status import StatusBar
+from app.ui.toolbar import HUB_SORT_KEYS, LOCAL_SORT_KEYS, Toolbar
+
+DEFAULT_SIZE = (1100, 760)
+MIN_SIZE = (1000, 700)
+
+
+def reveal_in_file_manager(path: str) -> None:
+    """Show a folder in Finder (selected) or the desktop's file manager; never waits for it."""
+    if sys.platform == "darwin":
+        args = ["open", "-R", path]
+    elif sys.platform == "win32":
+        args = ["explorer", f"/select,{path}"]
+    else:
+        args = ["xdg-open", os.path.dirname(path) or path]
+    subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
+
+
+def local_repo_path(cache_root: str, repo_id: str) -> str:
+    return os.path.join(cache_root, "models--" + repo_id.replace("/", "--"))
+
+
+class EmptyState(QWidget):
+    """Covers a list when there is nothing to show, saying why and what to do."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setAutoFillBackground(False)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        self.title = QLabel(self)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setWordWrap(True)
+        self.detail = QLabel(self)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.button = QPushButton(self)
+        self.button.hide()
+        layout.addWidget(self.title)
+        layout.addWidget(self.detail)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(3)
+        self._action: Callable[[], None] | None = None
+        self.button.clicked.connect(self._clicked)
+        self.hide()
+        parent.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parent() and event.type() == QEvent.Type.Resize:
+            self._fit()
+        return False
+
+    def _fit(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+
+    def show_state(self, title: str, detail: str = "", button: str = "",
+                   action: Callable[[], None] | None = None) -> None:
+        self.title.setText(title)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        self._action = action
+        self.button.setText(button)
+        self.button.setVisible(bool(button and action))
+        self._fit()
+        self.show()
+        self.raise_()
+
+    def clear(self) -> None:
+        self.hide()
+
+    @property
+    def text(self) -> str:
+        return " ".join(t for t in (self.title.text(), self.detail.text()) if t) if self.isVisible() else ""
+
+    def _clicked(self) -> None:
+        if self._action is not None:
+            self._action()
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(
+        self,
+        reporter: ErrorReporter,
+        *,
+        settings: WindowSettings | None = None,
+        cache_dir: str | None = None,
+        hub_endpoint: str | None = None,
+        store_path: Path | str | None = None,
+        initial_view: str | None = None,
+        watch_poll_ms: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("MLX Manager")
+        self.setMinimumSize(*MIN_SIZE)
+        self.reporter = reporter
+        self.settings = settings or WindowSettings()
+        # Seams: tests replace these so nothing is launched.
+        self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
+        self.reveal_path: Callable[[str], object] = reveal_in_file_manager
+
+        self.local_model = ModelListModel(self)
+        self.hub_model = ModelListModel(self)
+        self.controller = Controller(self.local_model, self.hub_model, reporter, cache_dir=cache_dir,
+                                     hub_endpoint=hub_endpoint, store_path=store_path, parent=self)
+        poll = {} if watch_poll_ms is None else {"poll_ms": watch_poll_ms}
+        self.watcher = CacheWatcher(lambda coro: reporter.spawn(coro, name="watching the cache"),
+                                    cache_dir, parent=self, **poll)
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.toolbar = Toolbar(central)
+        layout.addWidget(self.toolbar)
+        self.banner = ErrorBanner(reporter, central)
+        banner_box = QWidget(central)
+        banner_layout = QVBoxLayout(banner_box)
+        banner_layout.setContentsMargins(12, 0, 12, 4)
+        banner_layout.addWidget(self.banner)
+        layout.addWidget(banner_box)
+        self.stack = QStackedWidget(central)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.local_view = self._make_view(self.local_model, hub_endpoint)
+        self.hub_view = self._make_view(self.hub_model, hub_endpoint)
+        # My Models can hold thousands of cards: lay them out in batches so the first screenful paints
+        # without measuring every card first. (Hub pages are small, and the visible-rows computation for
+        # the config fetcher needs the whole page laid out.)
+        self.local_view.setLayoutMode(QListView.LayoutMode.Batched)
+        self.local_view.setBatchSize(40)
+        self.stack.addWidget(self.local_view)
+        self.stack.addWidget(self.hub_view)
+        self.local_empty = EmptyState(self.local_view)
+        self.hub_empty = EmptyState(self.hub_view)
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+
+        # The fetcher is told what is on screen one event-loop turn after anything moved or changed.
+        self._visible_timer = QTimer(self)
+        self._visible_timer.setSingleShot(True)
+        self._visible_timer.setInterval(0)
+        self._visible_timer.timeout.connect(self._push_visible)
+
+        self._make_actions()
+        self._connect()
+
+        self.local_sort = self.settings.sort("my")
+        self.hub_sort = self.settings.sort("hub")
+        self._apply_local_sort(self.local_sort)
+        self.controller.hub_sort = self.hub_sort
+        self._set_model_sort(self.hub_model, self.hub_sort)
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*DEFAULT_SIZE)
+        self._view = "my"
+        self._closing = False
+        self._started = False
+        self._watching = False
+        view = initial_view or self.settings.view()
+        if view == "hub":
+            self.toolbar.set_view("hub")
+        else:
+            self._update_sort_menu()
+            self._refresh_counts()
+
+    # --- building -----------------------------------------------------------------------------------
+
+    def _make_view(self, model: ModelListModel, hub_endpoint: str | None) -> QListView:
+        view = QListView(self.stack)
+        view.setModel(model)
+        hub_url = (hub_endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
+        delegate = CardDelegate(view, hub_url=hub_url)
+        view.setItemDelegate(delegate)
+        delegate.link_activated.connect(lambda url: self.open_url(QUrl(url)))
+        view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        view.verticalScrollBar().setSingleStep(24)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setUniformItemSizes(False)
+        view.setFrameShape(QListView.Shape.NoFrame)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
+        view.installEventFilter(self)
+        return view
+
+    def _make_actions(self) -> None:
+        def action(text: str, slot: Callable[[], object], keys: list[QKeySequence] | None = None,
+                   *, widgets: tuple[QWidget, ...] = ()) -> QAction:
+            act = QAction(text, self)
+            if keys:
+                unique: list[QKeySequence] = []
+                for key in keys:
+                    if not key.isEmpty() and key not in unique:
+                        unique.append(key)
+                act.setShortcuts(unique)
+            act.triggered.connect(lambda _checked=False: slot())
+            if widgets:
+                # Only when a list has focus: in the search field ⌘C copies its text.
+                act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+                for widget in widgets:
+                    widget.addAction(act)
+            else:
+                self.addAction(act)
+            return act
+
+        views = (self.local_view, self.hub_view)
+        self.copy_action = action("Copy Model ID", self.copy_selected_id,
+                                  [QKeySequence(QKeySequence.StandardKey.Copy)], widgets=views)
+        self.open_action = action("Open on Hugging Face", self.open_selected_on_hub)
+        self.reveal_action = action("Reveal in Finder" if sys.platform == "darwin" else "Show in Folder",
+                                    self.reveal_selected)
+        self.specs_action = action("Show Specs", self.toggle_selected_specs)
+        self.refresh_action = action("Refresh", self.refresh,
+                                     [QKeySequence(QKeySequence.StandardKey.Refresh), QKeySequence("Ctrl+R")])
+        self.find_action = action("Search", self.toolbar.focus_search,
+                                  [QKeySequence(QKeySequence.StandardKey.Find)])
+        self.my_action = action("My Models", lambda: self.set_view("my"), [QKeySequence("Ctrl+1")])
+        self.hub_action = action("Hugging Face", lambda: self.set_view("hub"), [QKeySequence("Ctrl+2")])
+
+    def _connect(self) -> None:
+        tb = self.toolbar
+        tb.view_changed.connect(self._on_view_changed)
+        tb.text_changed.connect(self._on_text_changed)
+        tb.search_requested.connect(self._on_search_requested)
+        tb.sort_changed.connect(self._on_sort_changed)
+        c = self.controller
+        c.local_state_changed.connect(self._update_local_empty)
+        c.hub_state_changed.connect(self._update_hub_empty)
+        c.hub_state_changed.connect(self._refresh_counts)
+        c.work_changed.connect(self.status.set_work)
+        c.network_changed.connect(lambda state, at, msg: self.status.set_network(state, resume_at=at, message=msg))
+        self.local_model.count_changed.connect(self._refresh_counts)
+        self.hub_model.count_changed.connect(self._refresh_counts)
+        self.local_model.count_changed.connect(self._update_local_empty)
+        self.hub_model.more_requested.connect(c.request_more)
+        self.watcher.changed.connect(self.controller.refresh_local)
+        # Anything that can change which Hub cards are on screen.
+        hub = self.hub_view
+        hub.verticalScrollBar().valueChanged.connect(self._schedule_visible)
+        for signal in (self.hub_model.rowsInserted, self.hub_model.rowsRemoved, self.hub_model.modelReset,
+                       self.hub_model.layoutChanged, self.hub_model.dataChanged):
+            signal.connect(self._schedule_visible)
+        hub.viewport().installEventFilter(self)
+
+    # --- lifecycle ------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin the first scan and the cache watch (and the Hub, when it is the starting view)."""
+        if self._started:
+            return
+        self._started = True
+        self.controller.refresh_local()
+        # The watch begins once the first scan is complete: its own walk of the cache would only compete
+        # with that scan for the CPU at launch.
+        self.controller.local_state_changed.connect(self._start_watch)
+        if self._view == "hub":
+            self._show_hub()
+
+    def _start_watch(self) -> None:
+        if self.controller.local_sized and not self._watching and not self._closing:
+            self._watching = True
+            self.watcher.start()
+
+    async def aclose(self) -> None:
+        self._watching = True  # never (re)started once shutting down
+        self.watcher.stop()
+        self._visible_timer.stop()
+        await self.controller.aclose()
+
+    def save_settings(self) -> None:
+        self.settings.set_geometry(self.saveGeometry())
+        self.settings.set_view(self._view)
+        self.settings.set_sort("my", self.local_sort)
+        self.settings.set_sort("hub", self.hub_sort)
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing:
+            self._closing = True
+            self.save_settings()
+            self.closed.emit()
+        event.accept()
+
+    # --- views ----------------------------------------------------------------------------------------
+
+    @property
+    def view(self) -> str:
+        return self._view
+
+    @property
+    def current_list(self) -> QListView:
+        return self.hub_view if self._view == "hub" else self.local_view
+
+    @property
+    def current_model(self) -> ModelListModel:
+        return self.hub_model if self._view == "hub" else self.local_model
+
+    def set_view(self, view: str) -> None:
+        self.toolbar.set_view(view)
+
+    def _on_view_changed(self, view: str) -> None:
+        self._view = view
+        self.stack.setCurrentWidget(self.current_list)
+        self._update_sort_menu()
+        self._refresh_counts()
+        if view == "hub" and self._started:
+            self._show_hub()
+        self._schedule_visible()
+
+    def _show_hub(self) -> None:
+        self.controller.start_hub()
+        if self.controller.hub_query is None:
+            self.controller.search_hub(self.toolbar.search.text(), self.hub_sort)
+        self._update_hub_empty()
+
+    def _update_sort_menu(self) -> None:
+        if self._view == "hub":
+            self.toolbar.set_sort_keys(HUB_SORT_KEYS, self.hub_sort)
+        else:
+            self.toolbar.set_sort_keys(LOCAL_SORT_KEYS, self.local_sort)
+
+    # --- search and sort ------------------------------------------------------------------------------
+
+    def _on_text_changed(self, text: str) -> None:
+        if self._view == "my":
+            self.local_model.set_text_filter(text)  # instant: it is all in memory
+
+    def _on_search_requested(self, text: str) -> None:
+        if self._view == "hub":
+            self.controller.search_hub(text, self.hub_sort)
+
+    def _on_sort_changed(self, key: str) -> None:
+        if self._view == "hub":
+            self.hub_sort = key
+            self._set_model_sort(self.hub_model, key)
+            self.controller.search_hub(self.toolbar.search.text(), key)
+        else:
+            self._apply_local_sort(key)
+
+    def _apply_local_sort(self, key: str) -> None:
+        self.local_sort = key
+        self._set_model_sort(self.local_model, key)
+
+    @staticmethod
+    def _set_model_sort(model: ModelListModel, key: str) -> None:
+        if key in SORT_KEYS:
+            model.set_sort(key)
+
+    def refresh(self) -> None:
+        if self._view == "hub":
+            self.controller.search_hub(self.toolbar.search.text(), self.hub_sort, force=True)
+            failed = [e.id for e in self.hub_model.all_entries() if e.config_status is ConfigStatus.UNAVAILABLE]
+            if failed:
+                self.controller.retry_configs(failed)
+        else:
+            self.controller.refresh_local()
+
+    # --- counts and empty states ------------------------------------------------------------------
+
+    def _refresh_counts(self, *_args: object) -> None:
+        model = self.current_model
+        shown = model.rowCount()
+        total = model.total_count()
+        if self._view == "hub" and self.controller.hub_total:
+            total = max(total, self.controller.hub_total)
+        self.status.set_counts(shown, total)
+
+    def _update_local_empty(self, *_args: object) -> None:
+        c = self.controller
+        if not c.local_scanned:
+            self.local_empty.clear()
+        elif self.local_model.total_count() == 0:
+            self.local_empty.show_state(
+                "No models in your Hugging Face cache yet",
+                f"Models you download with mlx-lm or huggingface-cli appear here.\n{c.cache_root}",
+                "Browse Hugging Face", lambda: self.set_view("hub"))
+        elif self.local_model.rowCount() == 0:
+            text = self.toolbar.search.text() if self._view == "my" else ""
+            self.local_empty.show_state(f"No models match “{text}”" if text else "No models match",
+                                        "Try another name, or clear the search.", "Clear search",
+                                        self.toolbar.search.clear)
+        else:
+            self.local_empty.clear()
+
+    def _update_hub_empty(self) -> None:
+        c = self.controller
+        state = c.hub_state
+        if state == "offline":
+            self.hub_empty.show_state("You're offline", "My Models still works. " + _hub_hint(c.hub_detail),
+                                      "Try again", self.refresh)
+        elif state == "error":
+            self.hub_empty.show_state("The Hub could not be searched", c.hub_message, "Try again", self.refresh)
+        elif state == "empty":
+            self.hub_empty.show_state("No results", c.hub_message)
+        elif state in ("searching", "idle") and self.hub_model.rowCount() == 0:
+            self.hub_empty.show_state("Searching the Hub…")
+        else:
+            self.hub_empty.clear()
+
+    # --- what is on screen ------------------------------------------------------------------------
+
+    def _schedule_visible(self, *_args: object) -> None:
+        if self._view == "hub" and not self._visible_timer.isActive():
+            self._visible_timer.start()
+
+    @property
+    def visibility_pending(self) -> bool:
+        return self._visible_timer.isActive()
+
+    def visible_rows(self, view: QListView) -> tuple[int, int] | None:
+        model = view.model()
+        if model is None or model.rowCount() == 0:
+            return None
+        viewport = view.viewport()
+        top = view.indexAt(QPoint(viewport.width() // 2, 1))
+        bottom = view.indexAt(QPoint(viewport.width() // 2, viewport.height() - 2))
+        first = top.row() if top.isValid() else 0
+        last = bottom.row() if bottom.isValid() else model.rowCount() - 1
+        return first, max(first, last)
+
+    def _push_visible(self) -> None:
+        if self._view != "hub":
+            return
+        rows = self.visible_rows(self.hub_view)
+        if rows is None:
+            self.controller.set_visible([], [])
+            return
+        first, last = rows
+        count = self.hub_model.rowCount()
+        ids = list(self.hub_model.visible_ids(first, last))
+        # The next screenful, nearest first: scrolling on finds its badges already there.
+        ahead_last = min(count - 1, last + (last - first + 1))
+        ahead = list(self.hub_model.visible_ids(last + 1, ahead_last)) if ahead_last > last else []
+        self.controller.set_visible(ids, ahead)
+
+    # --- keys, context menu, actions ------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.hub_view.viewport() and event.type() == QEvent.Type.Resize:
+            self._schedule_visible()
+        elif watched in (self.local_view, self.hub_view):
+            kind = event.type()
+            if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(event, QKeyEvent):
+                keys = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                if event.key() in keys and event.modifiers() in (Qt.KeyboardModifier.NoModifier,
+                                                                 Qt.KeyboardModifier.KeypadModifier):
+                    if kind == QEvent.Type.KeyPress:
+                        self.toggle_selected_specs()
+                    event.accept()
+                    return True
+        return super().eventFilter(watched, event)
+
+    def selected_entry(self) -> ModelEntry | None:
+        view = self.current_list
+        index = view.currentIndex()
+        if not index.isValid():
+            return None
+        entry = index.data(ENTRY_ROLE)
+        return entry if isinstance(entry, ModelEntry) else None
+
+    def copy_selected_id(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            clipboard = QGuiApplication.clipboard()
+            clipboard.setText(entry.id)
+            self.status.showMessage(f"Copied {entry.id}", 2000)
+
+    def open_selected_on_hub(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            self.open_url(QUrl(self.controller.model_url(entry.id)))
+
+    def reveal_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None and self._view == "my":
+            self.reveal_path(local_repo_path(self.controller.cache_root, entry.id))
+
+    def toggle_selected_specs(self) -> None:
+        view = self.current_list
+        index = view.currentIndex()
+        if index.isValid():
+            self.current_model.toggle_expanded(index.row())
+
+    def _context_menu(self, view: QListView, pos: QPoint) -> None:
+        index = view.indexAt(pos)
+        if not index.isValid():
+            return
+        view.setCurrentIndex(index)
+        entry = index.data(ENTRY_ROLE)
+        if not isinstance(entry, ModelEntry):
+            return
+        model = self.current_model
+        self.specs_action.setText("Hide Specs" if model.is_expanded(entry.id) else "Show Specs")
+        menu = QMenu(view)
+        menu.addAction(self.copy_action)
+        menu.addAction(self.open_action)
+        if view is self.local_view:
+            menu.addAction(self.reveal_action)
+        menu.addSeparator()
+        menu.addAction(self.specs_action)
+        menu.addAction(self.refresh_action)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(view.viewport().mapToGlobal(pos))
+
+
+def _hub_hint(message: str) -> str:
+    if "HF_HUB_OFFLINE" in message:
+        return "HF_HUB_OFFLINE is set, so the Hub is not contacted; unset it to search."
+    return "The Hub could not be reached; search again when you are back online."

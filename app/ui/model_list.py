@@ -1,0 +1,485 @@
+"""The list model behind the cards: every known `ModelEntry`, filtered and sorted, one row per card.
+
+Entries are immutable, so an update compares old and new and emits `dataChanged` with exactly the roles
+that changed (a config landing repaints one card's badges; sizes landing repaint the stats line).
+Filtering is local and instant (rows are the matching entries); sorting by a local key reorders in
+place, keeping the selection; Hub sort keys keep the server's order and are only recorded.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from app.core import formatting
+from app.core.describe import badges
+from app.core.model_entry import ModelEntry
+from app.ui.roles import CHARACTERISTICS_ROLE, ENTRY_ROLE, EXPANDED_ROLE, PENDING_ROLE, STATS_ROLE, STATUS_ROLE
+
+SORT_KEYS = ("name", "size", "last_used", "downloads", "likes", "trending", "updated", "created")
+LOCAL_SORT_KEYS = ("name", "size", "last_used")
+
+Index = QModelIndex | QPersistentModelIndex
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
+_STATS_FIELDS = ("downloads", "likes", "last_modified", "created_at", "size_on_disk", "last_accessed")
+_OLDEST = float("-inf")
+
+
+def _haystack(entry: ModelEntry) -> str:
+    """What the filter words are matched against: the id plus the family, quantization and modality words."""
+    parts = [entry.id.lower()]
+    c = entry.characteristics
+    if c is not None:
+        for text in (c.architecture_family, c.model_type, c.bits_label, c.multimodal_type, c.quantization_mode):
+            if text:
+                parts.append(text.lower())
+        if c.bits_label:
+            parts.append(c.bits_label.lower().replace("-", ""))  # "4bit" finds "4-bit"
+        if c.multimodal_type:
+            parts.append("multimodal")
+        if c.is_moe:
+            parts.append("moe")
+    if entry.is_mlx:
+        parts.append("mlx")
+    if entry.gated:
+        parts.append("gated")
+    return " ".join(parts)
+
+
+def _timestamp(moment: datetime | None) -> float:
+    return moment.timestamp() if moment is not None else _OLDEST
+
+
+def sort_key(key: str) -> Callable[[ModelEntry], tuple[Any, ...]] | None:
+    """The order of a local sort key (None for Hub keys, whose order is the server's)."""
+    if key == "name":
+        return lambda e: (e.name.lower(), e.id.lower())
+    if key == "size":
+        return lambda e: (e.size_on_disk is None, -(e.size_on_disk or 0), e.id.lower())
+    if key == "last_used":
+        return lambda e: (e.last_accessed is None, -_timestamp(e.last_accessed), e.id.lower())
+    return None
+
+
+def changed_roles(old: ModelEntry, new: ModelEntry) -> list[int]:
+    """The roles whose value differs between two versions of one entry ([] when nothing changed)."""
+    if old == new:
+        return []
+    roles = [ENTRY_ROLE]
+    summary = False
+    if old.characteristics != new.characteristics or old.provenance != new.provenance:
+        roles.append(CHARACTERISTICS_ROLE)
+        summary = True
+    if old.config_status != new.config_status or old.config_error != new.config_error:
+        roles.append(STATUS_ROLE)
+    if any(getattr(old, f) != getattr(new, f) for f in _STATS_FIELDS):
+        roles.append(STATS_ROLE)
+        summary = True
+    if summary or old.problem != new.problem or old.gated != new.gated:
+        roles += [_TOOLTIP, _ACCESSIBLE]
+    return roles
+
+
+def summary(entry: ModelEntry) -> str:
+    """The short tooltip of a whole card: id, the badge words, then the stats."""
+    lines = [entry.id]
+    if entry.characteristics is not None:
+        words = badges(entry.characteristics)
+        if words:
+            lines.append(" · ".join(words))
+    stats: list[str] = []
+    if entry.size_on_disk is not None:
+        stats.append(f"{formatting.size(entry.size_on_disk)} on disk")
+    if entry.downloads is not None:
+        stats.append(f"{formatting.count(entry.downloads)} downloads")
+    if entry.likes is not None:
+        stats.append(f"{formatting.count(entry.likes)} likes")
+    if stats:
+        lines.append(", ".join(stats))
+    if entry.problem:
+        lines.append(f"Problem: {entry.problem}")
+    return "\n".join(lines)
+
+
+class ModelListModel(QAbstractListModel):
+    RESET_ABOVE = 1000  # old + new rows above this: a filter change resets the view (row signals cost more)
+    count_changed = Signal(int, int)  # shown, total
+    more_requested = Signal()  # the view scrolled to the end and more can be fetched
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._entries: dict[str, ModelEntry] = {}
+        self._arrival: list[str] = []  # ids in the order they came (the Hub's order)
+        self._order: list[str] = []  # ids in the current sort order
+        self._rows: list[str] = []  # shown ids
+        self._row_of: dict[str, int] | None = {}
+        self._haystacks: dict[str, tuple[ModelEntry, str]] = {}
+        self._expanded: set[str] = set()
+        self._pending: set[str] = set()
+        self._filter = ""
+        self._words: tuple[str, ...] = ()
+        self._sort = "name"
+        self._can_fetch_more = False
+        self._fetch_requested = False
+        self._last_counts = (0, 0)
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own default
+        return 0 if parent.isValid() else len(self._rows)
+
+    def total_count(self) -> int:
+        return len(self._entries)
+
+    def entry_at(self, row: int) -> ModelEntry | None:
+        if 0 <= row < len(self._rows):
+            return self._entries.get(self._rows[row])
+        return None
+
+    def row_of(self, repo_id: str) -> int | None:
+        if self._row_of is None:
+            self._row_of = {repo_id: row for row, repo_id in enumerate(self._rows)}
+        return self._row_of.get(repo_id)
+
+    def all_entries(self) -> list[ModelEntry]:
+        return [self._entries[i] for i in self._order]
+
+    def shown_entries(self) -> list[ModelEntry]:
+        return [self._entries[i] for i in self._rows]
+
+    def visible_ids(self, first_row: int, last_row: int) -> list[str]:
+        first = max(first_row, 0)
+        last = min(last_row, len(self._rows) - 1)
+        return self._rows[first:last + 1] if last >= first else []
+
+    def is_expanded(self, repo_id: str) -> bool:
+        return repo_id in self._expanded
+
+    def is_pending(self, repo_id: str) -> bool:
+        return repo_id in self._pending
+
+    @property
+    def sort_key(self) -> str:
+        return self._sort
+
+    @property
+    def text_filter(self) -> str:
+        return self._filter
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        try:
+            return self._data(index, role)
+        except Exception:  # a model must never raise into Qt; a card shows its placeholder instead
+            return None
+
+    def _data(self, index: Index, role: int) -> Any:
+        if not index.isValid() or index.column() != 0:
+            return None
+        entry = self.entry_at(index.row())
+        if entry is None:
+            return None
+        if role == ENTRY_ROLE:
+            return entry
+        if role == _DISPLAY:
+            return entry.id
+        if role == EXPANDED_ROLE:
+            return entry.id in self._expanded
+        if role == CHARACTERISTICS_ROLE:
+            return entry.characteristics
+        if role == STATUS_ROLE:
+            return entry.config_status
+        if role == STATS_ROLE:
+            return {f: getattr(entry, f) for f in _STATS_FIELDS}
+        if role == PENDING_ROLE:
+            return entry.id in self._pending
+        if role in (_TOOLTIP, _ACCESSIBLE):
+            return summary(entry)
+        return None
+
+    # --- replacing, appending, updating, removing ----------------------------------------------------
+
+    def set_entries(self, entries: Iterable[ModelEntry]) -> None:
+        self.beginResetModel()
+        self._entries = {}
+        self._arrival = []
+        for entry in entries:
+            if entry.id not in self._entries:
+                self._arrival.append(entry.id)
+            self._entries[entry.id] = entry
+        self._haystacks = {}
+        self._expanded &= self._entries.keys()
+        self._pending &= self._entries.keys()
+        self._order = self._sorted(self._arrival)
+        self._set_rows(self._filtered(self._order))
+        self._fetch_requested = False
+        self.endResetModel()
+        self._emit_counts()
+
+    def append_entries(self, entries: Iterable[ModelEntry]) -> None:
+        """Add a page; ids already known are updated in place instead."""
+        known: list[ModelEntry] = []
+        fresh: list[ModelEntry] = []
+        seen: set[str] = set()
+        for entry in entries:
+            if entry.id in self._entries:
+                known.append(entry)
+            elif entry.id not in seen:
+                seen.add(entry.id)
+                fresh.append(entry)
+        self._fetch_requested = False
+        if known:
+            self.update_entries(known)
+        if not fresh:
+            self._emit_counts()
+            return
+        for entry in fresh:
+            self._entries[entry.id] = entry
+            self._arrival.append(entry.id)
+        key = sort_key(self._sort)
+        if key is None:
+            self._order.extend(e.id for e in fresh)
+        else:
+            keys = [key(self._entries[i]) for i in self._order]
+            for entry in sorted(fresh, key=key):
+                at = bisect.bisect_right(keys, key(entry))
+                keys.insert(at, key(entry))
+                self._order.insert(at, entry.id)
+        self._transition(self._filtered(self._order))
+        self._emit_counts()
+
+    def update_entry(self, entry: ModelEntry) -> None:
+        self.update_entries([entry])
+
+    def update_entries(self, entries: Iterable[ModelEntry]) -> None:
+        """Replace known entries by id; unknown ids are ignored. Signals are coalesced per run of rows."""
+        changed: dict[int, list[int]] = {}
+        reorder = False
+        key = sort_key(self._sort)
+        for entry in entries:
+            old = self._entries.get(entry.id)
+            if old is None:
+                continue
+            roles = changed_roles(old, entry)
+            if not roles:
+                continue
+            self._entries[entry.id] = entry
+            if self._words and self._matches(old) != self._matches(entry):
+                reorder = True
+            if key is not None and key(old) != key(entry):
+                reorder = True
+            row = self.row_of(entry.id)
+            if row is not None:
+                changed.setdefault(row, []).extend(r for r in roles if r not in changed.get(row, ()))
+        if changed:
+            self._emit_changed(changed)
+        if reorder:
+            self._order = self._sorted(self._order)
+            self._transition(self._filtered(self._order))
+            self._emit_counts()
+
+    def remove_ids(self, ids: Iterable[str]) -> None:
+        gone = {i for i in ids if i in self._entries}
+        if not gone:
+            return
+        for repo_id in gone:
+            del self._entries[repo_id]
+            self._haystacks.pop(repo_id, None)
+        self._expanded -= gone
+        self._pending -= gone
+        self._arrival = [i for i in self._arrival if i not in gone]
+        self._order = [i for i in self._order if i not in gone]
+        self._apply_removals([i for i in self._rows if i not in gone])
+        self._emit_counts()
+
+    # --- expanded, pending ---------------------------------------------------------------------------
+
+    def set_expanded(self, repo_id: str, expanded: bool) -> None:
+        if repo_id not in self._entries or (repo_id in self._expanded) == expanded:
+            return
+        if expanded:
+            self._expanded.add(repo_id)
+        else:
+            self._expanded.discard(repo_id)
+        row = self.row_of(repo_id)
+        if row is not None:
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index, [EXPANDED_ROLE])
+
+    def toggle_expanded(self, row: int) -> None:
+        entry = self.entry_at(row)
+        if entry is not None:
+            self.set_expanded(entry.id, entry.id not in self._expanded)
+
+    def set_pending_ids(self, ids: Iterable[str]) -> None:
+        """Rows a filter cannot decide yet (their config is not known): painted dimmed."""
+        new = set(ids) & self._entries.keys()
+        flipped = new ^ self._pending
+        self._pending = new
+        rows = {r: [PENDING_ROLE] for r in (self.row_of(i) for i in flipped) if r is not None}
+        if rows:
+            self._emit_changed(rows)
+
+    # --- filter and sort ------------------------------------------------------------------------------
+
+    def set_text_filter(self, text: str) -> None:
+        text = text.strip()
+        if text == self._filter:
+            return
+        self._filter = text
+        self._words = tuple(text.lower().split())
+        rows = self._filtered(self._order)
+        if len(rows) + len(self._rows) <= self.RESET_ABOVE:
+            # Row by row: the selection and the scroll position survive typing in the search field.
+            self._transition(rows)
+        else:
+            # Thousands of scattered rows: one reset is far cheaper than thousands of remove signals.
+            self.beginResetModel()
+            self._set_rows(rows)
+            self.endResetModel()
+        self._emit_counts()
+
+    def set_sort(self, key: str) -> None:
+        if key not in SORT_KEYS:
+            raise ValueError(f"unknown sort key {key!r}; one of {', '.join(SORT_KEYS)}")
+        if key == self._sort:
+            return
+        self._sort = key
+        self._order = self._sorted(self._arrival)
+        self._transition(self._filtered(self._order))
+
+    # --- incremental fetching -------------------------------------------------------------------------
+
+    def set_can_fetch_more(self, can: bool) -> None:
+        self._can_fetch_more = can
+        if not can:
+            self._fetch_requested = False
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._can_fetch_more and not self._fetch_requested
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent):
+            self._fetch_requested = True  # once until the next page is appended
+            self.more_requested.emit()
+
+    # --- internals ----------------------------------------------------------------------------------
+
+    def _sorted(self, ids: Sequence[str]) -> list[str]:
+        key = sort_key(self._sort)
+        if key is None:
+            return list(self._arrival)
+        entries = self._entries
+        return sorted(ids, key=lambda i: key(entries[i]))
+
+    def _matches(self, entry: ModelEntry) -> bool:
+        if not self._words:
+            return True
+        if self._filter.lower() in entry.id.lower():
+            return True
+        cached = self._haystacks.get(entry.id)
+        if cached is None or cached[0] is not entry:
+            cached = (entry, _haystack(entry))
+            self._haystacks[entry.id] = cached
+        hay = cached[1]
+        return all(word in hay for word in self._words)
+
+    def _filtered(self, ids: Sequence[str]) -> list[str]:
+        if not self._words:
+            return list(ids)
+        entries = self._entries
+        return [i for i in ids if self._matches(entries[i])]
+
+    def _set_rows(self, rows: list[str]) -> None:
+        self._rows = rows
+        self._row_of = None
+
+    def _emit_counts(self) -> None:
+        counts = (len(self._rows), len(self._entries))
+        if counts != self._last_counts:
+            self._last_counts = counts
+            self.count_changed.emit(*counts)
+
+    def _emit_changed(self, changed: dict[int, list[int]]) -> None:
+        """One dataChanged per run of consecutive rows that share the same roles."""
+        rows = sorted(changed)
+        start = prev = rows[0]
+        for row in [*rows[1:], None]:
+            if row is not None and row == prev + 1 and changed[row] == changed[start]:
+                prev = row
+                continue
+            self.dataChanged.emit(self.index(start, 0), self.index(prev, 0), changed[start])
+            if row is not None:
+                start = prev = row
+
+    def _transition(self, new_rows: list[str]) -> None:
+        """Go from the shown rows to `new_rows`: removals, then moves (a layout change), then insertions."""
+        if new_rows == self._rows:
+            return
+        new_set = set(new_rows)
+        self._apply_removals([i for i in self._rows if i in new_set])
+        old_set = set(self._rows)
+        kept = [i for i in new_rows if i in old_set]
+        if kept != self._rows:
+            self._relayout(kept)
+        self._apply_inserts(new_rows)
+
+    def _apply_removals(self, remaining: list[str]) -> None:
+        """`remaining` is the shown rows minus some: remove them in runs, from the bottom up."""
+        keep = set(remaining)
+        row = len(self._rows) - 1
+        while row >= 0:
+            if self._rows[row] in keep:
+                row -= 1
+                continue
+            last = row
+            while row >= 0 and self._rows[row] not in keep:
+                row -= 1
+            self.beginRemoveRows(QModelIndex(), row + 1, last)
+            self._set_rows(self._rows[:row + 1] + self._rows[last + 1:])
+            self.endRemoveRows()
+
+    def _apply_inserts(self, target: list[str]) -> None:
+        """`target` is the shown rows plus some: insert them in runs, top down."""
+        present = set(self._rows)
+        row = 0
+        while row < len(target):
+            if target[row] in present:
+                row += 1
+                continue
+            first = row
+            while row < len(target) and target[row] not in present:
+                row += 1
+            self.beginInsertRows(QModelIndex(), first, row - 1)
+            self._set_rows(self._rows[:first] + target[first:row] + self._rows[first:])
+            self.endInsertRows()
+
+    def _relayout(self, rows: list[str]) -> None:
+        """Reorder the same rows, moving persistent indexes (selection, current) with their entries."""
+        self.layoutAboutToBeChanged.emit()
+        old_rows = self._rows
+        self._set_rows(rows)
+        persistent = self.persistentIndexList()
+        moved = []
+        for index in persistent:
+            new_row = self.row_of(old_rows[index.row()]) if 0 <= index.row() < len(old_rows) else None
+            moved.append(self.index(new_row, 0) if new_row is not None else QModelIndex())
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()

@@ -1,0 +1,49 @@
+"""What the window remembers between launches (QSettings: geometry, last view, sort per view).
+
+The organisation and application names set in `application.py` decide where QSettings writes; tests
+point it at a temp folder with `QSettings.setPath`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANISATION = "MLX Manager"
+ORGANISATION_DOMAIN = "mlx-manager.local"
+APPLICATION = "MLX Manager"
+
+VIEWS = ("my", "hub")
+LOCAL_SORTS = ("name", "size", "last_used")
+HUB_SORTS = ("downloads", "likes", "trending", "updated", "created")
+
+
+class WindowSettings:
+    def __init__(self, settings: QSettings | None = None) -> None:
+        # The default format is native in the app; tests switch it to INI in a temp folder.
+        self._s = settings if settings is not None else QSettings(
+            QSettings.defaultFormat(), QSettings.Scope.UserScope, ORGANISATION, APPLICATION)
+
+    def geometry(self) -> QByteArray | None:
+        value = self._s.value("window/geometry")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_geometry(self, value: QByteArray) -> None:
+        self._s.setValue("window/geometry", value)
+
+    def view(self) -> str:
+        value = self._s.value("window/view", "my")
+        return value if value in VIEWS else "my"
+
+    def set_view(self, view: str) -> None:
+        self._s.setValue("window/view", view)
+
+    def sort(self, view: str) -> str:
+        allowed = LOCAL_SORTS if view == "my" else HUB_SORTS
+        value = self._s.value(f"{view}/sort", allowed[0])
+        return value if value in allowed else allowed[0]
+
+    def set_sort(self, view: str, key: str) -> None:
+        self._s.setValue(f"{view}/sort", key)
+
+    def sync(self) -> None:
+        self._s.sync()

@@ -1,0 +1,345 @@
+"""The list model: qtmodeltester, exact dataChanged roles, filtering, sorting, fetching more."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+
+from app.core.characteristics import extract_characteristics
+from app.core.listing import with_config
+from app.core.model_entry import ModelEntry
+from app.ui.model_list import SORT_KEYS, ModelListModel, _haystack
+from app.ui.roles import CHARACTERISTICS_ROLE, ENTRY_ROLE, EXPANDED_ROLE, STATS_ROLE, STATUS_ROLE
+from tests.ui.cardsamples import NOW, QWEN_CONFIG, hub, local, many, samples
+
+
+class Recorder:
+    """Collects (signal, args) of a model so tests can assert exactly what a view was told."""
+
+    def __init__(self, model: ModelListModel) -> None:
+        self.events: list[tuple[str, tuple[object, ...]]] = []
+        model.dataChanged.connect(lambda a, b, roles: self.events.append(
+            ("changed", (a.row(), b.row(), sorted(int(r) for r in roles)))))
+        model.rowsInserted.connect(lambda _p, a, b: self.events.append(("inserted", (a, b))))
+        model.rowsRemoved.connect(lambda _p, a, b: self.events.append(("removed", (a, b))))
+        model.modelReset.connect(lambda: self.events.append(("reset", ())))
+        model.layoutChanged.connect(lambda *_: self.events.append(("layout", ())))
+
+    def kinds(self) -> list[str]:
+        return [kind for kind, _ in self.events]
+
+
+def ids(model: ModelListModel) -> list[str]:
+    return [model.index(r, 0).data() for r in range(model.rowCount())]
+
+
+def test_model_passes_qtmodeltester_through_every_change(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    model = ModelListModel()
+    qtmodeltester.check(model)
+    model.set_entries(many(40))
+    qtmodeltester.check(model)
+    model.set_text_filter("qwen")
+    qtmodeltester.check(model)
+    model.append_entries(many(60)[40:])
+    qtmodeltester.check(model)
+    first = model.entry_at(0)
+    assert first is not None
+    model.update_entry(first.with_changes(size_on_disk=1))
+    model.set_sort("size")
+    model.remove_ids([first.id])
+    model.set_text_filter("")
+    qtmodeltester.check(model)
+
+
+def test_data_answers_entry_id_tooltip_and_never_raises() -> None:
+    model = ModelListModel()
+    model.set_entries(samples())
+    index = model.index(0, 0)
+    entry = index.data(ENTRY_ROLE)
+    assert isinstance(entry, ModelEntry)
+    assert index.data(Qt.ItemDataRole.DisplayRole) == entry.id
+    assert entry.id in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert model.data(QModelIndex(), ENTRY_ROLE) is None
+    assert model.data(model.createIndex(99, 0), ENTRY_ROLE) is None
+    assert model.entry_at(-1) is None and model.entry_at(99) is None
+
+
+def test_config_landing_changes_only_the_characteristics_and_status_roles() -> None:
+    guess = hub("mlx-community/Qwen2.5-7B-Instruct-4bit")
+    other = hub("mlx-community/other-model-8bit")
+    model = ModelListModel()
+    model.set_entries([guess, other])
+    recorder = Recorder(model)
+    model.update_entry(with_config(guess, extract_characteristics(QWEN_CONFIG)))
+    row = model.row_of(guess.id)
+    assert recorder.events == [("changed", (row, row, sorted(int(r) for r in (
+        ENTRY_ROLE, CHARACTERISTICS_ROLE, STATUS_ROLE, Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.AccessibleTextRole))))]
+
+
+def test_size_landing_changes_only_the_stats_roles_and_an_equal_entry_changes_nothing() -> None:
+    entry = local("mlx-community/Qwen2.5-7B-Instruct-4bit", QWEN_CONFIG, size=None)
+    model = ModelListModel()
+    model.set_entries([entry])
+    recorder = Recorder(model)
+    model.update_entry(entry.with_changes())  # equal: nothing to repaint
+    assert recorder.events == []
+    model.update_entry(entry.with_changes(size_on_disk=4_300_000_000))
+    (kind, (first, last, roles)), = recorder.events
+    assert (kind, first, last) == ("changed", 0, 0)
+    assert STATS_ROLE in roles and ENTRY_ROLE in roles
+    assert CHARACTERISTICS_ROLE not in roles and STATUS_ROLE not in roles
+
+
+def test_update_entries_coalesces_consecutive_rows_into_one_signal() -> None:
+    entries = many(20)
+    model = ModelListModel()
+    model.set_entries(entries)
+    model.set_sort("downloads")  # server order: rows follow the list
+    recorder = Recorder(model)
+    model.update_entries([e.with_changes(likes=7) for e in entries[:10]] + [entries[15].with_changes(likes=7)])
+    changed = [args for kind, args in recorder.events if kind == "changed"]
+    assert [(a, b) for a, b, _ in changed] == [(0, 9), (15, 15)]
+
+
+def test_unknown_ids_are_ignored_by_updates_and_removals() -> None:
+    model = ModelListModel()
+    model.set_entries(samples())
+    recorder = Recorder(model)
+    model.update_entry(hub("nobody/unknown-1B"))
+    model.remove_ids(["nobody/unknown-1B"])
+    assert recorder.events == []
+    assert model.total_count() == len(samples())
+
+
+def test_append_inserts_one_batch_at_the_end_and_updates_known_ids() -> None:
+    first_page = [hub(f"org/model-{i}") for i in range(5)]
+    model = ModelListModel()
+    model.set_sort("trending")
+    model.set_entries(first_page)
+    recorder = Recorder(model)
+    counts: list[tuple[int, int]] = []
+    model.count_changed.connect(lambda shown, total: counts.append((shown, total)))
+    second = [hub(f"org/model-{i}") for i in range(5, 9)] + [first_page[0].with_changes(likes=1)]
+    model.append_entries(second)
+    inserted = [args for kind, args in recorder.events if kind == "inserted"]
+    assert inserted == [(5, 8)]
+    assert ids(model)[5:] == [f"org/model-{i}" for i in range(5, 9)]
+    entry = model.entry_at(0)
+    assert entry is not None and entry.likes == 1
+    assert counts == [(9, 9)]
+
+
+def test_text_filter_matches_id_substrings_and_family_or_quant_words() -> None:
+    llama = local("acme/house-model", {"model_type": "llama", "quantization": {"bits": 4, "group_size": 64}})
+    qwen = local("mlx-community/Qwen2.5-7B-Instruct-4bit", QWEN_CONFIG)
+    plain = local("acme/plain-fp16", {"model_type": "mistral"})
+    model = ModelListModel()
+    model.set_entries([llama, qwen, plain])
+    counts: list[tuple[int, int]] = []
+    model.count_changed.connect(lambda shown, total: counts.append((shown, total)))
+    model.set_text_filter("QWEN2.5")  # case-insensitive id substring
+    assert ids(model) == [qwen.id]
+    model.set_text_filter("llama 4bit")  # family word + quant word, neither in the id
+    assert ids(model) == [llama.id]
+    model.set_text_filter("4-bit")
+    assert set(ids(model)) == {llama.id, qwen.id}
+    model.set_text_filter("")
+    assert model.rowCount() == 3
+    assert counts == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_an_update_that_no_longer_matches_the_filter_removes_the_row() -> None:
+    entry = hub("org/mystery")
+    model = ModelListModel()
+    model.set_entries([entry, hub("org/other")])
+    model.set_text_filter("gemma")
+    assert model.rowCount() == 0
+    # The config lands and says it is a Gemma: the card appears.
+    model.update_entry(with_config(entry, extract_characteristics({"model_type": "gemma3_text"})))
+    assert ids(model) == ["org/mystery"]
+
+
+def test_local_sort_keys_reorder_and_the_selection_follows_its_entry() -> None:
+    small = local("b/small", QWEN_CONFIG, size=1_000, used_days=1)
+    big = local("c/big", QWEN_CONFIG, size=9_000, used_days=30)
+    unknown = local("a/unknown", QWEN_CONFIG, size=None, used_days=None)
+    model = ModelListModel()
+    model.set_entries([small, big, unknown])
+    assert ids(model) == ["c/big", "b/small", "a/unknown"]  # by name (the part after the publisher)
+    held = QPersistentModelIndex(model.index(0, 0))  # c/big, as a selection would hold it
+    model.set_sort("last_used")
+    assert ids(model) == ["b/small", "c/big", "a/unknown"]
+    assert held.data() == "c/big"
+    model.set_sort("size")
+    assert ids(model) == ["c/big", "b/small", "a/unknown"]  # biggest first, unknown sizes last
+    assert held.data() == "c/big"
+
+
+def test_hub_sort_keys_keep_the_server_order() -> None:
+    page = [hub("z/last"), hub("a/first"), hub("m/middle")]
+    model = ModelListModel()
+    model.set_sort("downloads")
+    model.set_entries(page)
+    assert ids(model) == ["z/last", "a/first", "m/middle"]
+    assert model.sort_key == "downloads"
+    with pytest.raises(ValueError):
+        model.set_sort("random")
+    assert set(SORT_KEYS) >= {"name", "size", "last_used", "downloads", "likes", "trending", "updated", "created"}
+
+
+def test_sizes_landing_under_the_size_sort_move_the_rows() -> None:
+    a = local("o/a", QWEN_CONFIG, size=None)
+    b = local("o/b", QWEN_CONFIG, size=5)
+    model = ModelListModel()
+    model.set_entries([a, b])
+    model.set_sort("size")
+    assert ids(model) == ["o/b", "o/a"]
+    model.update_entries([a.with_changes(size_on_disk=50)])
+    assert ids(model) == ["o/a", "o/b"]
+
+
+def test_fetch_more_asks_once_until_the_next_page_lands(qtbot) -> None:  # type: ignore[no-untyped-def]
+    model = ModelListModel()
+    model.set_entries([hub("o/one")])
+    assert not model.canFetchMore(QModelIndex())
+    model.set_can_fetch_more(True)
+    assert model.canFetchMore(QModelIndex())
+    with qtbot.waitSignal(model.more_requested, timeout=1000):
+        model.fetchMore(QModelIndex())
+    asked: list[bool] = []
+    model.more_requested.connect(lambda: asked.append(True))
+    model.fetchMore(QModelIndex())  # already asked: nothing more
+    assert asked == [] and not model.canFetchMore(QModelIndex())
+    model.append_entries([hub("o/two")])
+    model.fetchMore(QModelIndex())
+    assert asked == [True]
+
+
+def test_remove_ids_removes_rows_in_runs_and_reports_counts() -> None:
+    entries = many(10)
+    model = ModelListModel()
+    model.set_sort("downloads")
+    model.set_entries(entries)
+    recorder = Recorder(model)
+    counts: list[tuple[int, int]] = []
+    model.count_changed.connect(lambda shown, total: counts.append((shown, total)))
+    model.remove_ids([entries[2].id, entries[3].id, entries[7].id])
+    assert [args for kind, args in recorder.events if kind == "removed"] == [(7, 7), (2, 3)]
+    assert counts == [(7, 7)]
+    assert entries[2].id not in ids(model)
+    assert model.row_of(entries[8].id) == 5
+
+
+def test_expanding_emits_only_the_expanded_role() -> None:
+    model = ModelListModel()
+    model.set_entries(samples())
+    recorder = Recorder(model)
+    entry = model.entry_at(2)
+    assert entry is not None
+    model.toggle_expanded(2)
+    assert model.is_expanded(entry.id)
+    assert model.index(2, 0).data(EXPANDED_ROLE) is True
+    model.set_expanded(entry.id, True)  # already open: no signal
+    model.set_expanded(entry.id, False)
+    assert recorder.events == [("changed", (2, 2, [int(EXPANDED_ROLE)])), ("changed", (2, 2, [int(EXPANDED_ROLE)]))]
+
+
+def test_visible_ids_and_lookups() -> None:
+    entries = many(8)
+    model = ModelListModel()
+    model.set_sort("likes")
+    model.set_entries(entries)
+    assert model.visible_ids(2, 4) == [e.id for e in entries[2:5]]
+    assert model.visible_ids(6, 100) == [e.id for e in entries[6:]]
+    assert model.visible_ids(5, 3) == []
+    assert model.row_of(entries[3].id) == 3 and model.row_of("x/none") is None
+    assert [e.id for e in model.all_entries()] == [e.id for e in entries]
+    assert model.total_count() == 8
+
+
+def test_last_used_sort_puts_recent_first() -> None:
+    old = local("o/old", QWEN_CONFIG).with_changes(last_accessed=NOW - timedelta(days=90))
+    new = local("o/new", QWEN_CONFIG).with_changes(last_accessed=NOW)
+    model = ModelListModel()
+    model.set_sort("last_used")
+    model.set_entries([old, new])
+    assert ids(model) == ["o/new", "o/old"]
+
+
+_POOL = many(24)
+_WORDS = ["", "qwen", "4bit", "broken", "gemma vision", "mlx", "llama gated", "-0001"]
+_op = st.one_of(
+    st.tuples(st.just("set"), st.lists(st.integers(0, 23), max_size=12)),
+    st.tuples(st.just("append"), st.lists(st.integers(0, 23), max_size=6)),
+    st.tuples(st.just("update"), st.lists(st.tuples(st.integers(0, 23), st.integers(0, 10**10)), max_size=6)),
+    st.tuples(st.just("remove"), st.lists(st.integers(0, 23), max_size=4)),
+    st.tuples(st.just("filter"), st.sampled_from(_WORDS)),
+    st.tuples(st.just("sort"), st.sampled_from(SORT_KEYS)),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(_op, max_size=12))
+def test_rows_always_match_a_plain_filter_and_sort_of_the_entries(qtmodeltester, ops) -> None:  # type: ignore[no-untyped-def]
+    from app.ui.model_list import sort_key
+
+    model = ModelListModel()
+    qtmodeltester.check(model)  # stays attached: every signal below is checked as it happens
+    arrival: dict[str, ModelEntry] = {}
+    for kind, arg in ops:
+        if kind == "set":
+            arrival = {_POOL[i].id: _POOL[i] for i in arg}
+            model.set_entries([_POOL[i] for i in arg])
+        elif kind == "append":
+            for i in arg:
+                arrival[_POOL[i].id] = _POOL[i]
+            model.append_entries([_POOL[i] for i in arg])
+        elif kind == "update":
+            changed = [_POOL[i].with_changes(size_on_disk=size) for i, size in arg]
+            for entry in changed:
+                if entry.id in arrival:
+                    arrival[entry.id] = entry
+            model.update_entries(changed)
+        elif kind == "remove":
+            for i in arg:
+                arrival.pop(_POOL[i].id, None)
+            model.remove_ids([_POOL[i].id for i in arg])
+        elif kind == "filter":
+            model.set_text_filter(arg)
+        else:
+            model.set_sort(arg)
+        key = sort_key(model.sort_key)
+        order = list(arrival.values()) if key is None else sorted(arrival.values(), key=key)
+        words = model.text_filter.lower().split()
+        expected = [e.id for e in order if not words or model.text_filter.lower() in e.id.lower()
+                    or all(w in _haystack(e) for w in words)]
+        assert ids(model) == expected
+        assert model.total_count() == len(arrival)
+
+
+def test_typing_a_filter_keeps_the_selected_entry_selected() -> None:
+    model = ModelListModel()
+    model.set_entries(many(30))
+    target = model.entry_at(5)
+    assert target is not None
+    held = QPersistentModelIndex(model.index(5, 0))
+    model.set_text_filter(target.name[:8])
+    assert held.isValid() and held.data() == target.id
+    model.set_text_filter("")
+    assert held.isValid() and held.data() == target.id
+
+
+def test_a_huge_filter_change_resets_once_and_still_filters(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    model = ModelListModel()
+    model.RESET_ABOVE = 10
+    model.set_entries(many(40))
+    qtmodeltester.check(model)
+    recorder = Recorder(model)
+    model.set_text_filter("broken")
+    assert recorder.kinds() == ["reset"]
+    assert ids(model) and all("broken" in i for i in ids(model))
