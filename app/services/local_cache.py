@@ -360,7 +360,7 @@ class _Scanner:
         """Up to `size` bytes of a vetted file, or an error (and a problem sentence)."""
         try:
             # O_NOFOLLOW: had the file been swapped for a link since it was vetted, this fails.
-            fd = os.open(target, OPEN_FLAGS)
+            fd = _open_without_touching(target)
         except OSError as exc:
             problems.append(f"{name} cannot be read ({reason(exc)})")
             return f"cannot be read ({reason(exc)})"
@@ -438,6 +438,18 @@ class _Scanner:
         return signal
 
 
+def _open_without_touching(path: str) -> int:
+    """Open for reading without updating the access time where the OS allows it: "last used" is the
+    blobs' access time, and our own scan reading config.json must not make every model look used today."""
+    if _NOATIME:
+        try:
+            return os.open(path, OPEN_FLAGS | _NOATIME)
+        except PermissionError:
+            pass  # O_NOATIME needs the file's owner (or root); read normally then
+    return os.open(path, OPEN_FLAGS)
+
+
+_NOATIME = getattr(os, "O_NOATIME", 0)
 _MemoKey = tuple[str, int, int]
 _CONFIG_MEMO: dict[_MemoKey, tuple[ModelCharacteristics, str | None]] = {}
 _README_MEMO: dict[_MemoKey, str | None] = {}

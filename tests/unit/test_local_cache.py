@@ -522,3 +522,16 @@ def test_model_entry_for_the_cards(cache: CacheBuilder) -> None:
     assert good.size_on_disk is not None and good.problem is None
     assert bad.config_status is ConfigStatus.UNAVAILABLE and bad.characteristics is None
     assert bad.config_error is not None and bad.config_error.startswith("not valid JSON")
+
+
+@pytest.mark.skipif(not hasattr(os, "O_NOATIME"), reason="the OS has no O_NOATIME")
+def test_scanning_does_not_make_models_look_recently_used(cache: CacheBuilder) -> None:
+    repo = cache.add_model("org/model", {"config.json": {"model_type": "llama"}, "README.md": "---\n---\n"})
+    weeks_ago = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
+    for blob in (repo.path / "blobs").iterdir():
+        os.utime(blob, (weeks_ago, weeks_ago))
+    local_cache.clear_memo(lasting=True)
+    for _ in range(2):
+        scanned = scan_full(cache.root)[0]
+    assert scanned.characteristics is not None  # the config was read...
+    assert scanned.last_accessed == datetime(2025, 1, 1, tzinfo=UTC)  # ...without touching its access time
