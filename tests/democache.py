@@ -39,8 +39,8 @@ def build(root: Path) -> None:
         path = CORPUS / corpus_file
         config = json.loads(path.read_bytes()) if path.is_file() else {"model_type": "llama"}
         mlx = "quantization" in config
-        repo = cache.add_model(repo_id, {"config.json": config, "README.md": readme(library_name="mlx" if mlx else "transformers"),
-                                         "model.safetensors": b"\0"})
+        card = readme(library_name="mlx" if mlx else "transformers")
+        repo = cache.add_model(repo_id, {"config.json": config, "README.md": card, "model.safetensors": b"\0"})
         weights = repo.blob_for("model.safetensors")
         os.truncate(weights, int(weight_bytes))  # sparse: real size, no disk
         used = now - days * 86400 - 3600
