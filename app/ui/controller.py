@@ -99,6 +99,9 @@ class Controller(QObject):
         self.hub_message = ""
         self.hub_detail = ""  # the failure as the client described it (e.g. "offline: HF_HUB_OFFLINE is set")
         self.hub_total: int | None = None
+        # What the Hub filters itself (from the filter dialog: num_parameters, pipeline_tag); the list model
+        # still applies every condition, so these only make the pages denser in matches.
+        self.hub_params: dict[str, str] = {}
         self._visible: tuple[list[str], list[str]] | None = None
         self._closed = False
 
@@ -239,6 +242,15 @@ class Controller(QObject):
         self._set_hub_state("searching", "")  # at once, so nothing reads the previous answer as this one's
         self._search_task = self.reporter.spawn(self._search(query, sort), name=f"searching the Hub for {query!r}")
 
+    def set_hub_params(self, params: dict[str, str]) -> None:
+        """Server-side filters for the Hub search; a search already shown runs again when they change."""
+        params = dict(params)
+        if params == self.hub_params:
+            return
+        self.hub_params = params
+        if self.hub_query is not None:
+            self.search_hub(self.hub_query, self.hub_sort, force=True)
+
     @property
     def search_task(self) -> asyncio.Task[None] | None:
         return self._search_task
@@ -261,7 +273,9 @@ class Controller(QObject):
             assert self.client is not None
             hub_module = importlib.import_module("app.services.hub_client")
             try:
-                page = await self.client.search(query, sort=sort, limit=self.page_size)
+                page = await self.client.search(query, sort=sort, limit=self.page_size,
+                                                pipeline_tag=self.hub_params.get("pipeline_tag"),
+                                                num_parameters=self.hub_params.get("num_parameters"))
             except hub_module.HubError as exc:
                 self._search_failed(exc)
                 return

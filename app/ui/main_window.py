@@ -1,4 +1,8 @@
-"""The main window: toolbar, error banner, the two card lists (one model each) and the status bar."""
+"""The main window: toolbar, error banner, filter chips, the two card lists (one model each), the status bar.
+
+One `FilterState` applies to both lists; it is kept in the window's QSettings, so the filters of the last
+session are on at the next launch.
+"""
 
 from __future__ import annotations
 
@@ -22,11 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.filters import FilterState, server_params
 from app.core.model_entry import ConfigStatus, ModelEntry
 from app.ui.cache_watch import CacheWatcher
 from app.ui.card_delegate import CardDelegate
 from app.ui.controller import Controller
 from app.ui.errors import ErrorBanner, ErrorReporter
+from app.ui.filter_chips import FilterChipsBar
+from app.ui.filter_dialog import FilterDialog
+from app.ui.filter_settings import load_filter_state, save_filter_state
 from app.ui.model_list import SORT_KEYS, ModelListModel
 from app.ui.roles import ENTRY_ROLE
 from app.ui.settings import WindowSettings
@@ -160,6 +168,13 @@ class MainWindow(QMainWindow):
         banner_layout.setContentsMargins(12, 0, 12, 4)
         banner_layout.addWidget(self.banner)
         layout.addWidget(banner_box)
+        self.chips = FilterChipsBar(central)
+        chips_box = QWidget(central)
+        chips_layout = QVBoxLayout(chips_box)
+        chips_layout.setContentsMargins(12, 0, 12, 6)
+        chips_layout.addWidget(self.chips)
+        self._chips_box = chips_box
+        layout.addWidget(chips_box)
         self.stack = QStackedWidget(central)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -198,6 +213,9 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._started = False
         self._watching = False
+        self._filters = FilterState()
+        self.filter_dialog: FilterDialog | None = None
+        self._apply_filter_state(load_filter_state(self.settings.qsettings), save=False)
         view = initial_view or self.settings.view()
         if view == "hub":
             self.toolbar.set_view("hub")
@@ -257,6 +275,8 @@ class MainWindow(QMainWindow):
                                   [QKeySequence(QKeySequence.StandardKey.Find)])
         self.my_action = action("My Models", lambda: self.set_view("my"), [QKeySequence("Ctrl+1")])
         self.hub_action = action("Hugging Face", lambda: self.set_view("hub"), [QKeySequence("Ctrl+2")])
+        # Ctrl is ⌘ on macOS: ⇧⌘F, next to ⌘F for the search field.
+        self.filters_action = action("Filters…", self.open_filters, [QKeySequence("Ctrl+Shift+F")])
 
     def _connect(self) -> None:
         tb = self.toolbar
@@ -264,6 +284,9 @@ class MainWindow(QMainWindow):
         tb.text_changed.connect(self._on_text_changed)
         tb.search_requested.connect(self._on_search_requested)
         tb.sort_changed.connect(self._on_sort_changed)
+        tb.filters_requested.connect(self.open_filters)
+        self.chips.chip_removed.connect(lambda key: self.set_filter_state(self._filters.without(key)))
+        self.chips.clear_all.connect(lambda: self.set_filter_state(FilterState()))
         c = self.controller
         c.local_state_changed.connect(self._update_local_empty)
         c.hub_state_changed.connect(self._update_hub_empty)
@@ -273,6 +296,7 @@ class MainWindow(QMainWindow):
         self.local_model.count_changed.connect(self._refresh_counts)
         self.hub_model.count_changed.connect(self._refresh_counts)
         self.local_model.count_changed.connect(self._update_local_empty)
+        self.hub_model.count_changed.connect(self._update_hub_empty)
         self.hub_model.more_requested.connect(c.request_more)
         self.watcher.changed.connect(self.controller.refresh_local)
         # Anything that can change which Hub cards are on screen.
@@ -396,6 +420,46 @@ class MainWindow(QMainWindow):
         else:
             self.controller.refresh_local()
 
+    # --- filters --------------------------------------------------------------------------------------
+
+    @property
+    def filter_state(self) -> FilterState:
+        return self._filters
+
+    def set_filter_state(self, state: FilterState) -> None:
+        """One filter for both lists (and the Hub's own filters for the next search); remembered."""
+        if state != self._filters:
+            self._apply_filter_state(state, save=True)
+
+    def _apply_filter_state(self, state: FilterState, *, save: bool) -> None:
+        self._filters = state
+        self.local_model.set_filter_state(state)
+        self.hub_model.set_filter_state(state)
+        self.chips.set_state(state)
+        self._chips_box.setVisible(not state.is_empty)
+        self.toolbar.set_filter_count(len(state.chips()))
+        self.controller.set_hub_params(server_params(state))
+        if save:
+            save_filter_state(self.settings.qsettings, state)
+        self._refresh_counts()
+
+    def open_filters(self) -> None:
+        """The filter dialog over the current list: its families, and a live count with the search text."""
+        if self.filter_dialog is not None:
+            self.filter_dialog.raise_()
+            self.filter_dialog.activateWindow()
+            return
+        model = self.current_model
+        dialog = FilterDialog(self._filters, model.family_counts(), parent=self, count=model.match_count)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.applied.connect(self.set_filter_state)
+        dialog.finished.connect(self._filter_dialog_closed)
+        self.filter_dialog = dialog
+        dialog.open()  # window-modal: a sheet on macOS
+
+    def _filter_dialog_closed(self, _result: int) -> None:
+        self.filter_dialog = None
+
     # --- counts and empty states ------------------------------------------------------------------
 
     def _refresh_counts(self, *_args: object) -> None:
@@ -405,6 +469,8 @@ class MainWindow(QMainWindow):
         if self._view == "hub" and self.controller.hub_total:
             total = max(total, self.controller.hub_total)
         self.status.set_counts(shown, total)
+        # The chips count what the filter saw: the cards loaded in this list.
+        self.chips.set_counts(shown, model.total_count())
 
     def _update_local_empty(self, *_args: object) -> None:
         c = self.controller
@@ -416,14 +482,20 @@ class MainWindow(QMainWindow):
                 f"Models you download with mlx-lm or huggingface-cli appear here.\n{c.cache_root}",
                 "Browse Hugging Face", lambda: self.set_view("hub"))
         elif self.local_model.rowCount() == 0:
-            text = self.toolbar.search.text() if self._view == "my" else ""
-            self.local_empty.show_state(f"No models match “{text}”" if text else "No models match",
-                                        "Try another name, or clear the search.", "Clear search",
-                                        self.toolbar.search.clear)
+            text = self.local_model.text_filter
+            if not self._filters.is_empty:
+                self.local_empty.show_state(f"No models match “{text}” and the filters" if text
+                                            else "No models match the filters",
+                                            "Remove a filter above, or clear them all.", "Clear filters",
+                                            lambda: self.set_filter_state(FilterState()))
+            else:
+                self.local_empty.show_state(f"No models match “{text}”" if text else "No models match",
+                                            "Try another name, or clear the search.", "Clear search",
+                                            self.toolbar.search.clear)
         else:
             self.local_empty.clear()
 
-    def _update_hub_empty(self) -> None:
+    def _update_hub_empty(self, *_args: object) -> None:
         c = self.controller
         state = c.hub_state
         if state == "offline":
@@ -435,6 +507,10 @@ class MainWindow(QMainWindow):
             self.hub_empty.show_state("No results", c.hub_message)
         elif state in ("searching", "idle") and self.hub_model.rowCount() == 0:
             self.hub_empty.show_state("Searching the Hub…")
+        elif state == "ready" and self.hub_model.rowCount() == 0 and not self._filters.is_empty:
+            self.hub_empty.show_state("No results match the filters",
+                                      "None of the results loaded so far match; remove a filter to see them.",
+                                      "Clear filters", lambda: self.set_filter_state(FilterState()))
         else:
             self.hub_empty.clear()
 

@@ -23,6 +23,11 @@ class WindowSettings:
         self._s = settings if settings is not None else QSettings(
             QSettings.defaultFormat(), QSettings.Scope.UserScope, ORGANISATION, APPLICATION)
 
+    @property
+    def qsettings(self) -> QSettings:
+        """The underlying store (the filter state is kept there too, by `filter_settings`)."""
+        return self._s
+
     def geometry(self) -> QByteArray | None:
         value = self._s.value("window/geometry")
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None

@@ -1,4 +1,5 @@
-"""The row above the list: the My Models | Hugging Face segmented toggle, the search field, the sort menu."""
+"""The row above the list: the My Models | Hugging Face segmented toggle, the search field, the filter button,
+the sort menu."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class Toolbar(QWidget):
     text_changed = Signal(str)  # every keystroke (local filtering is instant)
     search_requested = Signal(str)  # debounced: the Hub search to run
     sort_changed = Signal(str)
+    filters_requested = Signal()  # the "Filters" button: open the filter dialog
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +83,15 @@ class Toolbar(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(280)
         layout.addWidget(self.search, 1)
+
+        self.filter_button = QToolButton(self)
+        self.filter_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.filter_button.setAutoRaise(True)
+        self.filter_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.filter_button.setToolTip("Filter by architecture, capability, quantization, size… (⇧⌘F)")
+        self.filter_button.clicked.connect(self.filters_requested)
+        layout.addWidget(self.filter_button)
+        self.set_filter_count(0)
 
         self.sort_button = QToolButton(self)
         self.sort_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -153,6 +164,13 @@ class Toolbar(QWidget):
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
+
+    # --- filters ---
+
+    def set_filter_count(self, count: int) -> None:
+        """How many filter conditions are on: "Filters (2) ▾", or plain "Filters ▾"."""
+        self.filter_button.setText(f"Filters ({count}) ▾" if count else "Filters ▾")
+        self.filter_button.setAccessibleName(f"Filters, {count} active" if count else "Filters")
 
     # --- sort ---
 

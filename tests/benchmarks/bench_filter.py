@@ -1,4 +1,4 @@
-"""Benchmark: filtering 50,000 model entries while typing, FilterIndex against a QSortFilterProxyModel.
+"""Benchmark: filtering 50,000 model entries while typing, our list model against a QSortFilterProxyModel.
 
 Run: .venv/bin/python tests/benchmarks/bench_filter.py [--entries N] [--repeat K]
 
@@ -6,7 +6,10 @@ The steps are what a person does: type a 6-character query one key at a time ("q
 filters in the dialog (4-bit, then "at least 32K context"). Each step ends with the Qt model told about
 the new rows, so the time is what the GUI thread spends before the view can repaint.
 
-  (a) ours:      FilterIndex.apply + a minimal QAbstractListModel exposing the rows (reset per step)
+  (a) ours:      the app's own `ModelListModel` (set_entries once, then `set_text_filter` / `set_filter_state`
+                 per step): FilterIndex, the rows put in the "name" sort order, pending rows, and the row
+                 signals or reset the view gets. Also printed: the same in the Hub's arrival order, and
+                 FilterIndex.apply + a minimal model that only resets (what the model adds on top)
   (b) reference: a plain QSortFilterProxyModel whose Python `filterAcceptsRow` runs `matches(state, entry)`
                  and the same text test, over a source list model of the entries (`invalidateFilter()`
                  per step)
@@ -14,8 +17,7 @@ the new rows, so the time is what the GUI thread spends before the view can repa
                  so only Qt's one-Python-call-per-row remains (printed for context, not the headline)
 
 Prints `BENCH filter_keystroke_ms` (mean per step, ours), `BENCH filter_ratio` (b / a) and a few more.
-To measure the real list model later, pass another `make_model` to `ours()`: any object with
-`set_rows(rows: list[int])` that resets a Qt model does.
+`minimal()` keeps the old `make_model` seam: any object with `set_rows(rows: list[int])` that resets a model.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from app.core.characteristics import ModelCharacteristics  # noqa: E402
 from app.core.filter_index import FilterIndex, search_key  # noqa: E402
 from app.core.filters import FilterState, Match, compile_filter, evaluate, facets, matches  # noqa: E402
 from app.core.model_entry import ConfigStatus, ModelEntry, Source  # noqa: E402
+from app.ui.model_list import ModelListModel  # noqa: E402
 
 Index = QModelIndex | QPersistentModelIndex
 Step = tuple[FilterState, str]
@@ -145,10 +148,32 @@ class RowsSink(Protocol):
     def rowCount(self) -> int: ...
 
 
-def ours(entries: Sequence[ModelEntry], steps: Sequence[Step],
-         make_model: Callable[[FilterIndex], RowsSink] | None = None) -> tuple[list[float], list[int]]:
-    """Seconds per step and rows shown per step. `make_model` builds what receives the rows (default
-    `RowsModel`); swap in the real list model to measure it instead."""
+def ours(entries: Sequence[ModelEntry], steps: Sequence[Step], sort: str = "name") -> tuple[list[float], list[int]]:
+    """Seconds per step and rows shown per step, through the app's list model (built once, not timed)."""
+    model = ModelListModel()
+    model.set_sort(sort)
+    model.set_entries(entries)
+    times, counts = [], []
+    for state, text in steps:
+        start = time.perf_counter()
+        model.set_filter_state(state)
+        model.set_text_filter(text)
+        shown = model.rowCount()
+        times.append(time.perf_counter() - start)
+        counts.append(shown)
+    return times, counts
+
+
+def model_build_seconds(entries: Sequence[ModelEntry]) -> float:
+    start = time.perf_counter()
+    ModelListModel().set_entries(entries)
+    return time.perf_counter() - start
+
+
+def minimal(entries: Sequence[ModelEntry], steps: Sequence[Step],
+            make_model: Callable[[FilterIndex], RowsSink] | None = None) -> tuple[list[float], list[int]]:
+    """FilterIndex alone: seconds and rows per step. `make_model` builds what receives the rows (default
+    `RowsModel`, which only resets)."""
     index = FilterIndex(entries)
     model = make_model(index) if make_model else RowsModel(index.entries)
     times, counts = [], []
@@ -246,22 +271,33 @@ def main() -> None:
     FilterIndex(entries)
     build_ms = (time.perf_counter() - build_start) * 1000
 
-    runs = [ours(entries, steps) for _ in range(args.repeat)]
-    our_times = min((r[0] for r in runs), key=statistics.fmean)
-    our_counts = runs[0][1]
+    model_build_ms = model_build_seconds(entries) * 1000
+
+    def best(run: Callable[[], tuple[list[float], list[int]]]) -> tuple[list[float], list[int]]:
+        runs = [run() for _ in range(args.repeat)]
+        return min((r[0] for r in runs), key=statistics.fmean), runs[0][1]
+
+    our_times, our_counts = best(lambda: ours(entries, steps))
+    hub_times, hub_counts = best(lambda: ours(entries, steps, sort="downloads"))
+    min_times, min_counts = best(lambda: minimal(entries, steps))
     plain_times, plain_counts = proxy(entries, steps, PlainProxy)
     tuned_times, tuned_counts = proxy(entries, steps, TunedProxy)
-    if not (our_counts == plain_counts == tuned_counts):
-        raise SystemExit(f"results differ: ours {our_counts}, proxy {plain_counts}, tuned proxy {tuned_counts}")
+    if not (our_counts == hub_counts == min_counts == plain_counts == tuned_counts):
+        raise SystemExit(f"results differ: ours {our_counts}, hub order {hub_counts}, index alone {min_counts}, "
+                         f"proxy {plain_counts}, tuned proxy {tuned_counts}")
 
     print(f"{len(entries):,} entries, {len(steps)} steps: " + ", ".join(
         f"{text!r}{'+' + ','.join(k for k, _ in state.chips()) if state.chips() else ''} -> {n}"
         for (state, text), n in zip(steps, our_counts, strict=True)))
-    for name, times in (("ours", our_times), ("proxy", plain_times), ("tuned proxy", tuned_times)):
+    for name, times in (("ours", our_times), ("ours, hub order", hub_times), ("index alone", min_times),
+                        ("proxy", plain_times), ("tuned proxy", tuned_times)):
         per_step = " ".join(f"{t * 1000:.1f}" for t in times)
-        print(f"  {name:12} mean {statistics.fmean(times) * 1000:8.2f} ms/step   [{per_step}]")
+        print(f"  {name:16} mean {statistics.fmean(times) * 1000:8.2f} ms/step   [{per_step}]")
     mean_ours = statistics.fmean(our_times)
     print(f"BENCH filter_index_build_ms {build_ms:.1f}")
+    print(f"BENCH filter_model_build_ms {model_build_ms:.1f}")
+    print(f"BENCH filter_keystroke_hub_order_ms {statistics.fmean(hub_times) * 1000:.2f}")
+    print(f"BENCH filter_keystroke_index_alone_ms {statistics.fmean(min_times) * 1000:.2f}")
     print(f"BENCH filter_keystroke_ms {mean_ours * 1000:.2f}")
     print(f"BENCH filter_keystroke_max_ms {max(our_times) * 1000:.2f}")
     print(f"BENCH filter_proxy_keystroke_ms {statistics.fmean(plain_times) * 1000:.2f}")

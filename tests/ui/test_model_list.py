@@ -10,11 +10,13 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from app.core.characteristics import extract_characteristics
+from app.core.filter_index import search_key
+from app.core.filters import FilterState, Match, matches
 from app.core.listing import with_config
-from app.core.model_entry import ModelEntry
-from app.ui.model_list import SORT_KEYS, ModelListModel, _haystack
-from app.ui.roles import CHARACTERISTICS_ROLE, ENTRY_ROLE, EXPANDED_ROLE, STATS_ROLE, STATUS_ROLE
-from tests.ui.cardsamples import NOW, QWEN_CONFIG, hub, local, many, samples
+from app.core.model_entry import ConfigStatus, ModelEntry
+from app.ui.model_list import PENDING_TOOLTIP, SORT_KEYS, ModelListModel
+from app.ui.roles import CHARACTERISTICS_ROLE, ENTRY_ROLE, EXPANDED_ROLE, PENDING_ROLE, STATS_ROLE, STATUS_ROLE
+from tests.ui.cardsamples import NOW, QWEN_CONFIG, hub, local, many, samples, variety
 
 
 class Recorder:
@@ -280,6 +282,9 @@ _op = st.one_of(
     st.tuples(st.just("remove"), st.lists(st.integers(0, 23), max_size=4)),
     st.tuples(st.just("filter"), st.sampled_from(_WORDS)),
     st.tuples(st.just("sort"), st.sampled_from(SORT_KEYS)),
+    st.tuples(st.just("state"), st.sampled_from([
+        FilterState(), FilterState(families=frozenset({"Qwen"})), FilterState(quantization=frozenset({"4"})),
+        FilterState(min_context=32 * 1024), FilterState(hide_gated=True, capability="multimodal")])),
 )
 
 
@@ -311,15 +316,19 @@ def test_rows_always_match_a_plain_filter_and_sort_of_the_entries(qtmodeltester,
             model.remove_ids([_POOL[i].id for i in arg])
         elif kind == "filter":
             model.set_text_filter(arg)
+        elif kind == "state":
+            model.set_filter_state(arg)
         else:
             model.set_sort(arg)
         key = sort_key(model.sort_key)
         order = list(arrival.values()) if key is None else sorted(arrival.values(), key=key)
         words = model.text_filter.lower().split()
-        expected = [e.id for e in order if not words or model.text_filter.lower() in e.id.lower()
-                    or all(w in _haystack(e) for w in words)]
+        expected = [e.id for e in order if all(w in search_key(e) for w in words)
+                    and matches(model.filter_state, e) is not Match.NO]
         assert ids(model) == expected
         assert model.total_count() == len(arrival)
+        pending = {e.id for e in arrival.values() if matches(model.filter_state, e) is Match.PENDING}
+        assert model.pending_ids() == pending & set(expected)
 
 
 def test_typing_a_filter_keeps_the_selected_entry_selected() -> None:
@@ -343,3 +352,101 @@ def test_a_huge_filter_change_resets_once_and_still_filters(qtmodeltester) -> No
     model.set_text_filter("broken")
     assert recorder.kinds() == ["reset"]
     assert ids(model) and all("broken" in i for i in ids(model))
+
+
+# --- the filter state ---------------------------------------------------------------------------------
+
+
+def test_filter_state_and_text_combine_and_clearing_restores_every_row() -> None:
+    entries = samples() + variety()
+    model = ModelListModel()
+    model.set_entries(entries)
+    counts: list[tuple[int, int]] = []
+    model.count_changed.connect(lambda shown, total: counts.append((shown, total)))
+    qwen = FilterState(families=frozenset({"Qwen"}))
+    model.set_filter_state(qwen)
+    assert model.filter_state == qwen
+    assert sorted(ids(model)) == sorted(e.id for e in entries if e.characteristics is not None
+                                        and e.characteristics.architecture_family == "Qwen")
+    assert len(ids(model)) == 3
+    model.set_text_filter("vl")  # the words narrow the family filter further
+    assert ids(model) == ["mlx-community/Qwen2-VL-7B-Instruct-4bit"]
+    model.set_filter_state(FilterState(quantization=frozenset({"8"})))  # no 8-bit VL model
+    assert ids(model) == []
+    model.set_text_filter("")
+    assert ids(model) == ["mlx-community/gemma-3-4b-it-8bit"]
+    model.set_filter_state(FilterState())
+    n = len({e.id for e in entries})
+    assert model.rowCount() == n
+    assert counts == [(3, n), (1, n), (0, n), (1, n), (n, n)]
+    assert dict(model.family_counts())["Qwen"] == 3
+    assert model.match_count(qwen) == 3
+
+
+def test_rows_follow_the_sort_order_under_a_filter() -> None:
+    small = local("b/small-qwen", QWEN_CONFIG, size=1_000)
+    big = local("c/big-qwen", QWEN_CONFIG, size=9_000)
+    other = local("a/other", {"model_type": "llama"}, size=5_000)
+    mid = local("d/mid-qwen", QWEN_CONFIG, size=5_000)
+    model = ModelListModel()
+    model.set_entries([small, big, other, mid])
+    model.set_filter_state(FilterState(families=frozenset({"Qwen"})))
+    assert ids(model) == ["c/big-qwen", "d/mid-qwen", "b/small-qwen"]  # by name
+    model.set_sort("size")
+    assert ids(model) == ["c/big-qwen", "d/mid-qwen", "b/small-qwen"]
+    model.update_entries([small.with_changes(size_on_disk=99_000)])
+    assert ids(model) == ["b/small-qwen", "c/big-qwen", "d/mid-qwen"]
+
+
+def test_undecided_hub_entries_are_shown_pending_then_kept_or_dropped_when_the_config_lands() -> None:
+    # Minimum context is only known from config.json: Hub entries without it cannot be decided yet.
+    keep = hub("mlx-community/Qwen2.5-7B-Instruct-4bit")
+    drop = hub("mlx-community/old-model-4bit")
+    known = local("mlx-community/Qwen3-local", QWEN_CONFIG)  # 32K context: a plain match
+    model = ModelListModel()
+    model.set_sort("downloads")
+    model.set_entries([keep, drop, known])
+    recorder = Recorder(model)
+    model.set_filter_state(FilterState(min_context=32 * 1024))
+    assert ids(model) == [keep.id, drop.id, known.id]
+    assert model.pending_ids() == {keep.id, drop.id}
+    pending_row = model.index(model.row_of(keep.id), 0)
+    assert pending_row.data(PENDING_ROLE) is True
+    assert PENDING_TOOLTIP in pending_row.data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(model.row_of(known.id), 0).data(PENDING_ROLE) is False
+    assert PENDING_TOOLTIP not in model.index(model.row_of(known.id), 0).data(Qt.ItemDataRole.ToolTipRole)
+    dimmed = [(a, b) for kind, (a, b, roles) in recorder.events if kind == "changed" and int(PENDING_ROLE) in roles]
+    assert {r for a, b in dimmed for r in range(a, b + 1)} == {0, 1}  # the view was told to dim them
+
+    model.update_entry(with_config(keep, extract_characteristics(QWEN_CONFIG)))  # 32,768 tokens: stays
+    assert ids(model) == [keep.id, drop.id, known.id]
+    assert model.pending_ids() == {drop.id}
+    assert model.index(0, 0).data(PENDING_ROLE) is False
+    held = QPersistentModelIndex(model.index(2, 0))
+    model.update_entry(with_config(drop, extract_characteristics({**QWEN_CONFIG, "max_position_embeddings": 4096})))
+    assert ids(model) == [keep.id, known.id]  # too short: the row goes
+    assert model.pending_ids() == set()
+    assert held.data() == known.id  # the rows around it are untouched
+    assert ("removed", (1, 1)) in recorder.events
+
+
+def test_a_failed_config_settles_a_pending_entry_as_a_miss() -> None:
+    entry = hub("mlx-community/mystery")
+    model = ModelListModel()
+    model.set_entries([entry])
+    model.set_filter_state(FilterState(moe_only=True))
+    assert model.pending_ids() == {entry.id}
+    model.update_entry(entry.with_changes(config_status=ConfigStatus.UNAVAILABLE, config_error="404"))
+    assert ids(model) == [] and model.pending_ids() == set()
+
+
+def test_a_big_filter_state_change_resets_once(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    model = ModelListModel()
+    model.RESET_ABOVE = 10
+    model.set_entries(many(40))
+    qtmodeltester.check(model)
+    recorder = Recorder(model)
+    model.set_filter_state(FilterState(quantization=frozenset({"8"})))
+    assert recorder.kinds() == ["reset"]
+    assert ids(model) and all(model.entry_at(r).characteristics.quantization_bits == 8  # type: ignore[union-attr]
+                              for r in range(model.rowCount()))
