@@ -169,13 +169,13 @@ def run_app(args: argparse.Namespace, early_scan: concurrent.futures.Future[Any]
     main = loop.create_task(_run_window(app, args, reporter, early_scan), name="window")
     try:
         try:
-            return loop.run_until_complete(main)
+            return int(loop.run_until_complete(main))
         except RuntimeError:
             if main.done():
                 raise
             # app.quit() from elsewhere (the Dock's Quit, ⌘Q) ended the Qt loop under us: aboutToQuit has
             # resolved the window's future, so run the loop again until the shutdown has been awaited.
-            return loop.run_until_complete(main)
+            return int(loop.run_until_complete(main))
     finally:
         _drain(loop, reporter)
         asyncio.set_event_loop(None)

@@ -45,7 +45,7 @@ class WindowSettings:
     def sort(self, view: str) -> str:
         allowed = LOCAL_SORTS if view == "my" else HUB_SORTS
         value = self._s.value(f"{view}/sort", allowed[0])
-        return value if value in allowed else allowed[0]
+        return value if isinstance(value, str) and value in allowed else allowed[0]
 
     def set_sort(self, view: str, key: str) -> None:
         self._s.setValue(f"{view}/sort", key)
