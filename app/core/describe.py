@@ -34,6 +34,20 @@ def _num(value: int | None) -> str | None:
     return f"{value:,}" if value is not None else None
 
 
+def quantization_parts(c: ModelCharacteristics, *, short: bool) -> list[str]:
+    """["4-bit", "group 64" / "g64", "affine", "mixed per layer" / "mixed"]: what is known, in order."""
+    parts = []
+    if c.quantization_bits is not None:
+        parts.append(f"{c.quantization_bits:g}-bit")
+    if c.quantization_group_size:
+        parts.append(f"g{c.quantization_group_size}" if short else f"group {c.quantization_group_size}")
+    if c.quantization_mode:
+        parts.append(c.quantization_mode)
+    if c.quantization_is_mixed:
+        parts.append("mixed" if short else "mixed per layer")
+    return parts
+
+
 def spec_rows(c: ModelCharacteristics) -> list[tuple[str, str]]:
     """(label, value) pairs for every known spec, in reading order; unknowns are left out."""
     rows: list[tuple[str, str | None]] = []
@@ -54,15 +68,7 @@ def spec_rows(c: ModelCharacteristics) -> list[tuple[str, str]]:
     if c.parameter_count_estimate:
         estimate = formatting.params(c.parameter_count_estimate)
         rows.append(("Parameters", f"≈ {estimate} ({c.parameter_count_method})"))
-    quant_parts = []
-    if c.quantization_bits is not None:
-        quant_parts.append(f"{c.quantization_bits:g}-bit")
-    if c.quantization_group_size:
-        quant_parts.append(f"group {c.quantization_group_size}")
-    if c.quantization_mode:
-        quant_parts.append(c.quantization_mode)
-    if c.quantization_is_mixed:
-        quant_parts.append("mixed per layer")
+    quant_parts = quantization_parts(c, short=False)
     rows.append(("Quantization", " · ".join(quant_parts) if quant_parts else
                  ("none" if c.torch_dtype or c.model_type else None)))
     if c.is_moe:
@@ -275,15 +281,7 @@ def spec_items(entry: ModelEntry) -> list[SpecItem]:
         source = DERIVED if tier in (None, Tier.CONFIG) else _TIER_SOURCE[tier]
         add("Parameters", f"≈ {formatting.params(c.parameter_count_estimate)}", source=source,
             tip=f"Estimated: {c.parameter_count_method}" if c.parameter_count_method else "Estimated")
-    quant: list[str] = []
-    if c.quantization_bits is not None:
-        quant.append(f"{c.quantization_bits:g}-bit")
-    if c.quantization_group_size:
-        quant.append(f"g{c.quantization_group_size}")
-    if c.quantization_mode:
-        quant.append(c.quantization_mode)
-    if c.quantization_is_mixed:
-        quant.append("mixed")
+    quant = quantization_parts(c, short=True)
     if quant:
         add("Quantization", " · ".join(quant), "quantization_bits", "quantization_mode", tip=_quant_words(c))
     elif c.torch_dtype:

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 
 from app.core.characteristics import ModelCharacteristics
+from app.core.model_id import author_of, name_of
 
 
 class Source(StrEnum):
@@ -63,11 +64,11 @@ class ModelEntry:
 
     @property
     def author(self) -> str:
-        return self.id.split("/", 1)[0] if "/" in self.id else ""
+        return author_of(self.id)
 
     @property
     def name(self) -> str:
-        return self.id.split("/", 1)[1] if "/" in self.id else self.id
+        return name_of(self.id)
 
     def tier_of(self, field_name: str) -> Tier | None:
         for name, tier in self.provenance:

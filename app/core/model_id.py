@@ -58,3 +58,13 @@ def cache_folder_name(model_id: str) -> str:
     """The folder of a model in the Hugging Face cache: `models--org--name`."""
     org, name = validate_model_id(model_id).split("/")
     return f"models--{org}--{name}"
+
+
+def author_of(model_id: str) -> str:
+    """The publisher part of "org/name" ("" for a legacy single-part id)."""
+    return model_id.split("/", 1)[0] if "/" in model_id else ""
+
+
+def name_of(model_id: str) -> str:
+    """The name part of "org/name" (the whole id for a legacy single-part id)."""
+    return model_id.split("/", 1)[1] if "/" in model_id else model_id

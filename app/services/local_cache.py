@@ -31,6 +31,7 @@ from typing import Any
 from app.core.characteristics import ModelCharacteristics, extract_characteristics
 from app.core.config_parse import MAX_CONFIG_BYTES, ConfigError, parse_config_object
 from app.core.model_entry import ConfigStatus, ModelEntry, Source, Tier
+from app.core.model_id import author_of, name_of
 from app.services import characteristics_memo, mlx_signals
 from app.services.cache_layout import (
     MODEL_PREFIX,
@@ -106,11 +107,11 @@ class LocalModel:
 
     @property
     def author(self) -> str:
-        return self.id.split("/", 1)[0] if "/" in self.id else ""
+        return author_of(self.id)
 
     @property
     def name(self) -> str:
-        return self.id.split("/", 1)[1] if "/" in self.id else self.id
+        return name_of(self.id)
 
     def to_model_entry(self) -> ModelEntry:
         """The card's view of this model: every known characteristic comes from its own config.json."""
