@@ -118,8 +118,7 @@ class LocalModel:
         c = self.characteristics
         provenance: tuple[tuple[str, Tier], ...] = ()
         if c is not None:
-            known = c.to_dict().items()
-            provenance = tuple((name, Tier.CONFIG) for name, value in known if value is not None)
+            provenance = tuple((name, Tier.CONFIG) for name in c.known_fields())
         return ModelEntry(
             id=self.id,
             source=Source.LOCAL,
