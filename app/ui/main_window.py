@@ -7,10 +7,10 @@ session are on at the next launch.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeyEvent, QKeySequence
@@ -33,13 +33,15 @@ from app.ui.card_delegate import CardDelegate
 from app.ui.controller import Controller
 from app.ui.errors import ErrorBanner, ErrorReporter
 from app.ui.filter_chips import FilterChipsBar
-from app.ui.filter_dialog import FilterDialog
 from app.ui.filter_settings import load_filter_state, save_filter_state
 from app.ui.model_list import SORT_KEYS, ModelListModel
 from app.ui.roles import ENTRY_ROLE
 from app.ui.settings import WindowSettings
 from app.ui.status import StatusBar
 from app.ui.toolbar import HUB_SORT_KEYS, LOCAL_SORT_KEYS, Toolbar
+
+if TYPE_CHECKING:
+    from app.ui.filter_dialog import FilterDialog
 
 DEFAULT_SIZE = (1100, 760)
 MIN_SIZE = (1000, 700)
@@ -53,6 +55,8 @@ def reveal_in_file_manager(path: str) -> None:
         args = ["explorer", f"/select,{path}"]
     else:
         args = ["xdg-open", os.path.dirname(path) or path]
+    import subprocess  # only when the user asks to reveal a folder
+
     subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                      start_new_session=True)
 
@@ -449,6 +453,8 @@ class MainWindow(QMainWindow):
             self.filter_dialog.raise_()
             self.filter_dialog.activateWindow()
             return
+        from app.ui.filter_dialog import FilterDialog  # imported when first opened: off the startup path
+
         model = self.current_model
         dialog = FilterDialog(self._filters, model.family_counts(), parent=self, count=model.match_count)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
