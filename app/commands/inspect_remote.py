@@ -91,9 +91,9 @@ def _show(repo_id: str, config: dict[str, Any], source: str, as_json: bool) -> i
 
 def read_local_config(repo_id: str) -> dict[str, Any] | None:
     """config.json of the `main` snapshot in the HF cache; None when absent or unusable."""
-    from app.services.paths import hf_hub_cache
+    from app.services.local_cache import default_cache_dir
 
-    folder = hf_hub_cache() / cache_folder_name(repo_id)
+    folder = Path(default_cache_dir()) / cache_folder_name(repo_id)
     try:
         commit = (folder / "refs" / "main").read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):

@@ -1,4 +1,4 @@
-"""Where MLX Manager keeps its own files (the config store), and where the Hugging Face cache is."""
+"""Where MLX Manager keeps its own files (the config store and the characteristics memo)."""
 
 from __future__ import annotations
 
@@ -21,17 +21,3 @@ def cache_dir() -> Path:
 
 def config_store_path() -> Path:
     return cache_dir() / STORE_FILE
-
-
-def hf_hub_cache() -> Path:
-    """The Hugging Face cache, resolved the way huggingface_hub does, without importing it."""
-    for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
-        value = os.environ.get(name, "").strip()
-        if value:
-            return Path(os.path.expandvars(value)).expanduser()
-    home = os.environ.get("HF_HOME", "").strip()
-    if home:
-        return Path(os.path.expandvars(home)).expanduser() / "hub"
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "huggingface" / "hub"

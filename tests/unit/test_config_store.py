@@ -158,7 +158,10 @@ def _missing() -> object:
 
 def test_hf_cache_is_found_the_way_huggingface_hub_finds_it(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.services.paths import hf_hub_cache
+    from app.services.local_cache import default_cache_dir
+
+    def hf_hub_cache() -> Path:
+        return Path(default_cache_dir())
 
     for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME"):
         monkeypatch.delenv(name, raising=False)
