@@ -16,6 +16,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-corpus", action="store_true", help="do not load ../shared corpus configs")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    parser.add_argument("--handshake", type=float, default=0.0,
+                        help="seconds a new connection's first answer waits (HTTPS: 2 x latency)")
     parser.add_argument("--token", action="append", default=[], metavar="TOKEN=USER",
                         help="accept this bearer token for USER (repeatable)")
     args = parser.parse_args()
@@ -25,6 +27,7 @@ def main() -> None:
         token, _, user = pair.partition("=")
         sim.tokens[token] = user or "user"
     sim.faults.latency = args.latency
+    sim.faults.handshake = args.handshake
     sim.start()
     print(f"hubsim: {len(sim.models)} models at {sim.url} (CDN {sim.cdn_url})", flush=True)
     print(f"  HF_ENDPOINT={sim.url}", flush=True)

@@ -46,12 +46,17 @@ class Fault:
 
 
 class Faults:
-    """The active faults, in the order added, plus a fixed latency for every request."""
+    """The active faults, in the order added, plus a fixed latency for every request and a handshake
+    cost for every new connection."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self.latency: float = 0.0
+        # The real Hub is HTTPS: a new connection costs TCP + TLS 1.3 (two round trips) before its first
+        # answer. The first response on each connection waits until this long after it was accepted, so a
+        # connection opened ahead of time (and left idle that long) pays nothing more.
+        self.handshake: float = 0.0
 
     def add(self, fault: Fault) -> Fault:
         with self._lock:
@@ -62,6 +67,7 @@ class Faults:
         with self._lock:
             self._faults.clear()
         self.latency = 0.0
+        self.handshake = 0.0
 
     def active(self) -> list[Fault]:
         with self._lock:

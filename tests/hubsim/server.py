@@ -51,6 +51,7 @@ class _Server(ThreadingHTTPServer):
         self._conn_lock = threading.Lock()
         self.conn_threads: set[threading.Thread] = set()
         self.conn_sockets: set[socket.socket] = set()
+        self.accepted = 0  # connections accepted since start (new TCP connections the client paid for)
         super().__init__(("127.0.0.1", port), _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -62,6 +63,7 @@ class _Server(ThreadingHTTPServer):
         with self._conn_lock:
             self.conn_threads.add(thread)
             self.conn_sockets.add(request)
+            self.accepted += 1
         thread.start()
 
     def _serve_connection(self, request: Any, client_address: Any) -> None:
@@ -101,6 +103,19 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        self._accepted_at = time.monotonic()
+        self._handshake_due = True  # the first response on this connection pays faults.handshake
+
+    def _wait_handshake(self) -> bool:
+        """Hold the connection's first response until the handshake would be over; False when stopping."""
+        if not self._handshake_due:
+            return True
+        self._handshake_due = False
+        remaining = self._accepted_at + self.server.sim.faults.handshake - time.monotonic()
+        return remaining <= 0 or not self.server.sim._stopping.wait(remaining)
+
     def do_GET(self) -> None:
         self._dispatch()
 
@@ -121,7 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
             sim.log.append(record)
             sim._log_changed.notify_all()
 
-        if sim.faults.latency > 0 and sim._stopping.wait(sim.faults.latency):
+        if not self._wait_handshake() or (sim.faults.latency > 0 and sim._stopping.wait(sim.faults.latency)):
             self.close_connection = True
             return
         fault = sim.faults.take(self.command, raw_path, qs, origin, body=False)
@@ -379,3 +394,7 @@ class HubSim:
 
     def clear_log(self) -> None:
         self.log.clear()
+
+    def connections(self, origin: str | None = None) -> int:
+        """New connections accepted since start, on one origin ("hub" / "cdn") or both."""
+        return sum(s.accepted for s in self._servers if origin is None or s.origin == origin)
