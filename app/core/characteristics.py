@@ -6,88 +6,19 @@ Unknown is `None`, never a guess.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from typing import Any
 
 from app.core import modality, parameters, quantization
 from app.core.families import UNKNOWN, family_for_architecture, family_for_type
+from app.core.model_characteristics import ModelCharacteristics
 from app.core.text_config import TextView, text_view
 from app.core.values import as_bool, as_dict, as_float, as_int, as_str, as_str_list, first
 
+__all__ = ["EMPTY", "ModelCharacteristics", "extract_characteristics", "extract_or_raise"]
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True)
-class ModelCharacteristics:
-    # The original schema
-    model_type: str | None = None
-    architectures: tuple[str, ...] | None = None
-    architecture_family: str | None = None
-    max_position_embeddings: int | None = None
-    num_hidden_layers: int | None = None
-    hidden_size: int | None = None
-    vocab_size: int | None = None
-    num_attention_heads: int | None = None
-    num_key_value_heads: int | None = None
-    quantization_bits: float | None = None  # float: 1.58-bit (BitNet) exists; usually an int value
-    quantization_group_size: int | None = None
-    is_multimodal: bool | None = None
-    multimodal_type: str | None = None  # "vision", "audio" or "vision-audio"
-    use_cache: bool | None = None
-    # Added
-    head_dim: int | None = None
-    intermediate_size: int | None = None
-    parameter_count_estimate: int | None = None
-    parameter_count_method: str | None = None  # how the estimate was computed, in words
-    quantization_mode: str | None = None  # affine, mxfp4, nvfp4, mxfp8, gptq, awq, bitsandbytes, fp8, ...
-    quantization_is_mixed: bool | None = None
-    is_moe: bool | None = None
-    num_experts: int | None = None
-    num_experts_per_token: int | None = None
-    sliding_window: int | None = None
-    rope_scaling_factor: float | None = None
-    original_max_position_embeddings: int | None = None
-    torch_dtype: str | None = None  # bfloat16, float16, float32 (the unquantized storage type)
-    tie_word_embeddings: bool | None = None
-    # Layers that keep a KV cache, when not all do (hybrid Mamba/conv/linear-attention models); else None.
-    num_attention_layers: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        # Not dataclasses.asdict: it deep-copies every value and costs ~10x more, for thousands of cards.
-        result = {name: getattr(self, name) for name in _FIELD_NAMES}
-        if self.architectures is not None:
-            result["architectures"] = list(self.architectures)
-        return result
-
-    def known_fields(self) -> tuple[str, ...]:
-        """The names of the fields whose value is known (not None)."""
-        return tuple(name for name in _FIELD_NAMES if getattr(self, name) is not None)
-
-    @classmethod
-    def field_names(cls) -> tuple[str, ...]:
-        return _FIELD_NAMES
-
-    def to_row(self) -> list[Any]:
-        """The values in field order (a compact form for storage); `from_row` reads it back."""
-        return [list(v) if isinstance(v, tuple) else v for v in (getattr(self, n) for n in _FIELD_NAMES)]
-
-    @classmethod
-    def from_row(cls, row: object) -> ModelCharacteristics | None:
-        """The inverse of `to_row`; None when the row does not fit this version of the fields."""
-        if not isinstance(row, list) or len(row) != len(_FIELD_NAMES):
-            return None
-        pairs = zip(_FIELD_NAMES, row, strict=True)
-        values: dict[str, Any] = {n: tuple(v) if isinstance(v, list) else v for n, v in pairs}
-        return cls(**values)
-
-    @property
-    def bits_label(self) -> str | None:
-        """What a badge says about the weights: "4-bit", "8-bit mixed", "MXFP4", "GPTQ 4-bit", "BF16"."""
-        return quantization.label(
-            self.quantization_bits, self.quantization_mode, self.quantization_is_mixed, self.torch_dtype
-        )
-
-
-_FIELD_NAMES = tuple(f.name for f in fields(ModelCharacteristics))
 EMPTY = ModelCharacteristics()
 MAX_LAYERS = 10_000
 
@@ -98,14 +29,36 @@ _DTYPES = {
 
 
 def extract_characteristics(config: object) -> ModelCharacteristics:
-    """Total: never raises. A non-object gives an all-unknown result."""
+    """Total: never raises. A non-object gives an all-unknown result.
+
+    A config the engine cannot read is a bug in the engine, not in the config: it is logged (one line per
+    config; the traceback once per kind of failure) and the config reads as unknown.
+    """
     try:
-        return _extract(config)
-    except Exception:
+        return extract_or_raise(config)
+    except Exception as exc:
+        _log_swallowed(config, exc)
         return EMPTY
 
 
-def _extract(config: object) -> ModelCharacteristics:
+_logged_tracebacks: set[tuple[str, str]] = set()
+
+
+def _log_swallowed(config: object, exc: Exception) -> None:
+    model_type = config.get("model_type") if isinstance(config, Mapping) else None
+    where = exc.__traceback__
+    while where is not None and where.tb_next is not None:
+        where = where.tb_next
+    site = f"{where.tb_frame.f_code.co_filename}:{where.tb_lineno}" if where is not None else "?"
+    first_time = (type(exc).__name__, site) not in _logged_tracebacks
+    if first_time and len(_logged_tracebacks) < 100:
+        _logged_tracebacks.add((type(exc).__name__, site))
+    log.warning("could not read a config (model_type %r): %s: %s; its characteristics are left unknown",
+                str(model_type)[:60], type(exc).__name__, str(exc)[:200], exc_info=exc if first_time else None)
+
+
+def extract_or_raise(config: object) -> ModelCharacteristics:
+    """The extraction itself, without the safety net: tests call this one, so a bug shows as a failure."""
     if not isinstance(config, Mapping):
         return EMPTY
     view = text_view(config)

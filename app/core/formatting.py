@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 
@@ -17,16 +18,37 @@ def params(count: int | None) -> str | None:
 
 
 def context(tokens: int | None) -> str | None:
-    """Context lengths read in binary K as people say them: 131072 -> 128K, 32768 -> 32K, 128000 -> 125K."""
+    """Context lengths the way model cards speak: 32768 -> 32K, 128000 and 131072 -> 128K, 1048576 -> 1M.
+
+    A round thousand reads in decimal K (128000 = 128 × 1000), a multiple of 1024 in binary K
+    (131072 = 128 × 1024), anything else in decimal: whichever way the authors counted, the card says
+    the number they meant.
+    """
     if tokens is None or tokens <= 0:
         return None
-    if tokens >= 1024 * 1024:
-        value = tokens / (1024 * 1024)
-        return (f"{value:.1f}".removesuffix(".0")) + "M"
-    if tokens >= 1024:
-        value = tokens / 1024
-        return (f"{value:.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")) + "K"
-    return str(tokens)
+    return _k_text(context_k(tokens))
+
+
+def context_k(tokens: int) -> float:
+    """The context in K as read on a card (see `context`)."""
+    if tokens % 1000 and tokens % 1024 == 0:
+        return tokens / 1024
+    return tokens / 1000
+
+
+def min_context_tokens(option: int) -> int:
+    """The fewest tokens that meet a "≥ NK context" filter: 128 * 1024 -> 128,000, so that a model
+    reading 128K passes "≥ 128K" whether its config says 128,000 or 131,072."""
+    return math.ceil(context_k(option) * 1000) if option > 0 else 0
+
+
+def _k_text(k: float) -> str:
+    if k >= 1000:
+        m = k / 1024 if k % 1024 == 0 else k / 1000
+        return f"{m:.1f}".removesuffix(".0") + "M"
+    if k >= 1:
+        return (f"{k:.0f}" if k >= 10 else f"{k:.1f}".removesuffix(".0")) + "K"
+    return f"{round(k * 1000)}"
 
 
 def size(num_bytes: int | None) -> str | None:

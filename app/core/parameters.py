@@ -53,8 +53,12 @@ _UNGATED_PREFIXES = ("gpt2", "gpt_bigcode", "starcoder", "gpt_neox", "gptj", "be
                      "falcon", "opt", "bloom", "mpt", "codegen", "nomic", "modernbert", "t5", "vit", "nemotron_h")
 _UNGATED_EXACT = ("phi", "phi_msft", "nemotron")
 _UNGATED_ACTS = ("relu2", "gelu_new", "gelu_fast")
-# Families that tie input and output embeddings unless told otherwise.
-_TIED_BY_DEFAULT = ("gpt2", "bert", "roberta", "gemma", "whisper", "t5", "gpt_bigcode", "starcoder", "opt")
+# Families whose transformers config ties input and output embeddings when `tie_word_embeddings` is absent
+# (the config class default); LLaMA, Qwen, Mistral and most others default to separate embeddings.
+_TIED_BY_DEFAULT = ("gpt2", "bert", "roberta", "gemma", "whisper", "t5", "gpt_bigcode", "starcoder", "opt", "lfm",
+                    "cohere", "ernie4_5", "falcon", "zamba", "recurrent_gemma", "vaultgemma", "paligemma", "bloom",
+                    "modernbert", "smollm3", "minicpm3", "jetmoe", "xglm", "mpt", "diffusion_gemma")
+_TIED_BY_DEFAULT_EXACT = ("gpt_neo", "mamba", "ctrl", "youtu")  # exact: gpt_neox and mamba2 do not tie
 
 
 def _is_gated(model_type: str, text: Mapping[str, Any]) -> bool:
@@ -85,7 +89,8 @@ def estimate(view: TextView, c: ModelCharacteristics) -> Estimate | None:
 
     tied = c.tie_word_embeddings
     if tied is None:
-        tied = text_type.startswith(_TIED_BY_DEFAULT) or (c.architecture_family == "Gemma")
+        tied = text_type.startswith(_TIED_BY_DEFAULT) or text_type in _TIED_BY_DEFAULT_EXACT or (
+            c.architecture_family == "Gemma")
     embed = (vocab or 0) * hidden
     total = embed + (0 if tied else embed)
     notes.append("tied embeddings" if tied else "separate input/output embeddings")
@@ -211,7 +216,12 @@ def _moe_mlp(view: TextView, c: ModelCharacteristics, s: _Shapes, text_type: str
         or c.intermediate_size
     if expert_inter is None:
         return None
-    per_expert = s.mlp_mult * s.hidden * expert_inter
+    # A latent MoE (Nemotron 3) projects into a narrower latent once per layer; the routed experts work there.
+    latent = view.int("moe_latent_size")
+    if latent is not None and latent >= s.hidden:
+        latent = None
+    per_expert = s.mlp_mult * (latent or s.hidden) * expert_inter
+    projections = 2 * s.hidden * latent if latent else 0
     shared_inter = view.int("shared_expert_intermediate_size", "moe_shared_expert_intermediate_size")
     n_shared = view.int("n_shared_experts", "num_shared_experts", "moe_num_shared_experts") or 0
     if shared_inter:
@@ -222,7 +232,9 @@ def _moe_mlp(view: TextView, c: ModelCharacteristics, s: _Shapes, text_type: str
         shared = per_expert  # Llama 4 has one shared expert of the expert size
     else:
         shared = 0
-    moe = c.num_experts * per_expert + shared + s.hidden * c.num_experts
+    if latent and shared and not shared_inter and n_shared:
+        shared = n_shared * s.mlp_mult * s.hidden * expert_inter  # shared experts work on the full width
+    moe = c.num_experts * per_expert + shared + s.hidden * c.num_experts + projections
     # Gemma 4 runs a dense MLP beside the experts in every layer.
     if text_type.startswith("gemma4") and view.value("enable_moe_block") is True and dense_mlp:
         moe += dense_mlp

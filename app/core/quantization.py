@@ -71,11 +71,14 @@ def _other(qc: Mapping[str, Any], method: str | None) -> Quantization:
             bits = 8.0
     elif name == "modelopt":
         algo = as_str(qc.get("quant_algo"))
+        group = group or _config_groups_group_size(qc)
         if algo:
             name = algo.lower()  # NVFP4 / FP8 / W4A16_AWQ...: the format is what a person recognises
             bits = bits or _METHOD_BITS.get(name) or _bits_in_name(name)
+        bits = bits or _compressed_tensors_bits(qc)
     elif name == "compressed-tensors":
         bits = bits or _compressed_tensors_bits(qc)
+        group = group or _config_groups_group_size(qc)
     elif name == "quanto":
         weights = as_str(qc.get("weights")) or ""
         bits = bits or _bits_in_name(weights)
@@ -95,6 +98,20 @@ def _compressed_tensors_bits(qc: Mapping[str, Any]) -> float | None:
             if bits is not None:
                 found.add(bits)
     return min(found) if found else None
+
+
+def _config_groups_group_size(qc: Mapping[str, Any]) -> int | None:
+    """The weights' group size in `config_groups` (ModelOpt and compressed-tensors), when the groups agree."""
+    groups = qc.get("config_groups")
+    if not isinstance(groups, Mapping):
+        return None
+    found: set[int] = set()
+    for group in groups.values():
+        if isinstance(group, Mapping) and isinstance(group.get("weights"), Mapping):
+            size = as_int(group["weights"].get("group_size"), maximum=1 << 16)
+            if size is not None:
+                found.add(size)
+    return found.pop() if len(found) == 1 else None
 
 
 def _bits_in_name(name: str) -> float | None:

@@ -1,4 +1,8 @@
-"""Totality: any JSON value in, a valid result out; mutated real configs too."""
+"""Totality: any JSON value in, a valid result out; mutated real configs too.
+
+The properties run on `extract_or_raise` (the extraction without its safety net), so an exception is a
+failure here; `extract_characteristics` only adds the net, tested on its own below.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.characteristics import ModelCharacteristics, extract_characteristics
+from app.core import parameters
+from app.core.characteristics import ModelCharacteristics, extract_characteristics, extract_or_raise
 from app.core.describe import badges, spec_rows
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "hf-configs"
@@ -90,7 +95,7 @@ def _mutate(config: Any, data: st.DataObject) -> Any:
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(json_values)
 def test_any_json_value_gives_a_valid_result(value: object) -> None:
-    _assert_valid(extract_characteristics(value))
+    _assert_valid(extract_or_raise(value))
 
 
 @pytest.mark.skipif(not _REAL, reason="../shared/corpus is not present")
@@ -100,14 +105,14 @@ def test_mutated_real_configs_give_valid_results(data: st.DataObject) -> None:
     config = data.draw(st.sampled_from(_REAL))
     for _ in range(data.draw(st.integers(1, 4))):
         config = _mutate(config, data)
-    _assert_valid(extract_characteristics(config))
+    _assert_valid(extract_or_raise(config))
 
 
 @pytest.mark.slow
 @settings(max_examples=100_000, suppress_health_check=list(HealthCheck), deadline=None)
 @given(json_values)
 def test_any_json_value_many_examples(value: object) -> None:
-    _assert_valid(extract_characteristics(value))
+    _assert_valid(extract_or_raise(value))
 
 
 @pytest.mark.slow
@@ -118,4 +123,30 @@ def test_mutated_real_configs_many_examples(data: st.DataObject) -> None:
     config = data.draw(st.sampled_from(_REAL))
     for _ in range(data.draw(st.integers(1, 6))):
         config = _mutate(config, data)
-    _assert_valid(extract_characteristics(config))
+    _assert_valid(extract_or_raise(config))
+
+
+_LLAMA = {"model_type": "llama", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+          "vocab_size": 100, "intermediate_size": 128}
+
+
+def _broken_estimate(*_args: object) -> None:
+    raise ZeroDivisionError("an engine bug")
+
+
+def test_the_property_tests_can_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a bug planted in the engine, the inner function raises, so the properties above would fail."""
+    monkeypatch.setattr(parameters, "estimate", _broken_estimate)
+    with pytest.raises(ZeroDivisionError):
+        test_any_json_value_gives_a_valid_result.hypothesis.inner_test(_LLAMA)  # type: ignore[attr-defined]
+
+
+def test_the_wrapper_logs_what_it_swallowed(monkeypatch: pytest.MonkeyPatch,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(parameters, "estimate", _broken_estimate)
+    with caplog.at_level("WARNING", logger="app.core.characteristics"):
+        result = extract_characteristics(_LLAMA)
+    assert result == ModelCharacteristics()
+    lines = [r for r in caplog.records if r.name == "app.core.characteristics"]
+    assert len(lines) == 1
+    assert "llama" in lines[0].getMessage() and "ZeroDivisionError" in lines[0].getMessage()
