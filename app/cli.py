@@ -44,6 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("model", nargs="?", help="a model id such as mlx-community/Qwen3-8B-4bit")
     inspect.add_argument("--config", metavar="FILE", help="read this config.json instead")
     inspect.add_argument("--json", action="store_true", help="print the characteristics as JSON")
+
+    download = sub.add_parser("download", help="fetch what MLX needs of a model into the Hugging Face cache")
+    download.add_argument("model", help="a model id such as mlx-community/Qwen3-8B-4bit")
+    download.add_argument("--dry-run", action="store_true", help="only list what would be fetched")
+    download.add_argument("--json", action="store_true", help="print JSON lines (plan, progress, result)")
+
+    delete = sub.add_parser("delete", help="remove models from the Hugging Face cache")
+    delete.add_argument("models", nargs="+", metavar="ORG/NAME")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    clean = sub.add_parser("clean", help="remove detached revisions and abandoned partial downloads")
+    clean.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return parser
 
 
@@ -75,6 +87,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from app.commands import inspect
 
         return inspect.run(args, parser)
+    if args.command in ("download", "delete", "clean"):
+        import importlib
+
+        return int(importlib.import_module(f"app.commands.{args.command}").run(args))
     from app.commands import gui
 
     return gui.run(args)
