@@ -60,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if getattr(sys, "frozen", False):
+        import multiprocessing
+
+        multiprocessing.freeze_support()  # a bundled child started by multiprocessing runs its task, not the app
+    if list(sys.argv[1:] if argv is None else argv)[:1] == ["--worker"]:
+        # The model worker (see app/services/mlx_worker.py): before any parsing, and never Qt.
+        from app.services.mlx_worker import serve
+
+        return serve()
     try:
         return _dispatch(argv)
     except BrokenPipeError:
