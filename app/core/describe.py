@@ -8,6 +8,7 @@ from app.core import formatting
 from app.core.characteristics import ModelCharacteristics
 from app.core.memory import kv_cache_bytes_per_token
 from app.core.model_entry import ConfigStatus, ModelEntry, Source, Tier
+from app.core.parameter_figure import is_measured
 
 
 def badges(c: ModelCharacteristics) -> list[str]:
@@ -28,6 +29,10 @@ def badges(c: ModelCharacteristics) -> list[str]:
     if ctx:
         result.append(ctx)
     return result
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _num(value: int | None) -> str | None:
@@ -66,8 +71,13 @@ def spec_rows(c: ModelCharacteristics) -> list[tuple[str, str]]:
     rows.append(("Vocab", _num(c.vocab_size)))
     rows.append(("Intermediate", _num(c.intermediate_size)))
     if c.parameter_count_estimate:
-        estimate = formatting.params(c.parameter_count_estimate)
-        rows.append(("Parameters", f"≈ {estimate} ({c.parameter_count_method})"))
+        figure = formatting.params(c.parameter_count_estimate)
+        about = "" if is_measured(c.parameter_count_method) else "≈ "
+        rows.append(("Parameters", f"{about}{figure} ({c.parameter_count_method})"))
+    if c.parameter_count_config_estimate:
+        rows.append(("Config estimate", f"≈ {formatting.params(c.parameter_count_config_estimate)}"))
+    if c.parameter_count_note:
+        rows.append(("Parameters note", _sentence(c.parameter_count_note)))
     quant_parts = quantization_parts(c, short=False)
     rows.append(("Quantization", " · ".join(quant_parts) if quant_parts else
                  ("none" if c.torch_dtype or c.model_type else None)))
@@ -199,9 +209,11 @@ def card_badges(entry: ModelEntry) -> list[CardBadge]:
     params = formatting.params(c.parameter_count_estimate)
     if params:
         tier = _source(tiers, "parameter_count_estimate")
-        words = f"About {params} parameters"
+        words = f"{params} parameters" if is_measured(c.parameter_count_method) else f"About {params} parameters"
         if c.parameter_count_method:
             words += f", {c.parameter_count_method}"
+        if c.parameter_count_note:
+            words += f". Note: {c.parameter_count_note}"
         result.append(CardBadge("params", params, _said(words, tier), tier == Tier.NAME))
     ctx = formatting.context(c.max_position_embeddings)
     if ctx and c.max_position_embeddings:
@@ -279,8 +291,19 @@ def spec_items(entry: ModelEntry) -> list[SpecItem]:
         tier = entry.tier_of("parameter_count_estimate")
         # From the config, the count is computed from the shapes: that is a derivation, not a read.
         source = DERIVED if tier in (None, Tier.CONFIG) else _TIER_SOURCE[tier]
-        add("Parameters", f"≈ {formatting.params(c.parameter_count_estimate)}", source=source,
-            tip=f"Estimated: {c.parameter_count_method}" if c.parameter_count_method else "Estimated")
+        if is_measured(c.parameter_count_method):
+            add("Parameters", formatting.params(c.parameter_count_estimate), "parameter_count_estimate",
+                tip=f"Measured: {c.parameter_count_method}")
+        else:
+            add("Parameters", f"≈ {formatting.params(c.parameter_count_estimate)}", source=source,
+                tip=f"Estimated: {c.parameter_count_method}" if c.parameter_count_method else "Estimated")
+        note = _sentence(c.parameter_count_note) + "." if c.parameter_count_note else ""
+        if c.parameter_count_config_estimate:
+            # Measured and estimated disagree: both in view, the shown one first, and why in the tooltip.
+            add("Estimate", f"≈ {formatting.params(c.parameter_count_config_estimate)} ⚠", source=DERIVED,
+                tip=note)
+        elif note:
+            add("Check", "name vs size ⚠", source=DERIVED, tip=note)
     quant = quantization_parts(c, short=True)
     if quant:
         add("Quantization", " · ".join(quant), "quantization_bits", "quantization_mode", tip=_quant_words(c))

@@ -17,6 +17,7 @@ from app.core.characteristics import ModelCharacteristics, extract_characteristi
 from app.core.families import UNKNOWN, family_for_type, family_from_name, known_types
 from app.core.model_entry import ConfigStatus, ModelEntry, Source, Tier
 from app.core.model_id import is_valid_model_id
+from app.core.parameter_figure import active_in_name, is_measured, reconcile, size_in_name
 from app.core.values import as_int, as_str
 
 MAX_TAGS = 200
@@ -36,8 +37,6 @@ _PIPELINE_MODALITY = {
 
 _BITS_IN_NAME = re.compile(r"(?<![0-9.])([2-8])[-_]?bits?(?![a-z])")
 _FP_FORMATS = {"mxfp4": 4.0, "nvfp4": 4.0, "mxfp8": 8.0}
-_SIZE_IN_NAME = re.compile(r"(?<![0-9a-z.])(\d{1,4}(?:\.\d{1,2})?)([bm])(?![a-z0-9])")
-_ACTIVE_IN_NAME = re.compile(r"(?<![0-9a-z.])a(\d{1,3}(?:\.\d{1,2})?)b(?![a-z0-9])")
 
 
 def entry_from_listing(item: object) -> ModelEntry | None:
@@ -125,14 +124,14 @@ def listing_characteristics(
         put("parameter_count_estimate", total, min(Tier.LISTING, bits_tier))
         put("parameter_count_method", method, min(Tier.LISTING, bits_tier))
     else:
-        guess = _parameters_from_name(name)
+        guess = size_in_name(name)
         if guess is not None:
             put("parameter_count_estimate", guess, Tier.NAME)
             put("parameter_count_method", "from the repo name", Tier.NAME)
-    if _ACTIVE_IN_NAME.search(name.lower()):
+    if active_in_name(name) is not None:
         put("is_moe", True, Tier.NAME)  # "30B-A3B": active parameters are named only for MoE models
 
-    characteristics = ModelCharacteristics(**values)
+    characteristics = reconcile(ModelCharacteristics(**values), name=repo_id)
     order = [f.name for f in fields(ModelCharacteristics)]
     provenance = tuple((field, tiers[field]) for field in order if field in tiers)
     return characteristics, provenance
@@ -194,6 +193,12 @@ def with_config(entry: ModelEntry, config_characteristics: ModelCharacteristics)
     """The entry once its config.json is known: config facts win, listing facts fill the gaps."""
     current = entry.characteristics or ModelCharacteristics()
     tiers = dict(entry.provenance)
+    # Measured beats estimated: a count from the listing's safetensors (with bits the listing itself gave,
+    # not guessed from the name) stays the figure shown; the config's shape estimate goes beside it.
+    measured = None
+    if tiers.get("parameter_count_estimate") == Tier.LISTING and is_measured(current.parameter_count_method) \
+            and current.parameter_count_estimate:
+        measured = (current.parameter_count_estimate, current.parameter_count_method or "")
     merged: dict[str, Any] = {}
     for f in fields(ModelCharacteristics):
         value = getattr(config_characteristics, f.name)
@@ -202,12 +207,17 @@ def with_config(entry: ModelEntry, config_characteristics: ModelCharacteristics)
             tiers[f.name] = Tier.CONFIG
         else:
             merged[f.name] = getattr(current, f.name)
+    merged.update(parameter_count_config_estimate=None, parameter_count_note=None)
+    characteristics = reconcile(ModelCharacteristics(**merged), measured=measured, name=entry.id)
+    if measured is not None:
+        tiers["parameter_count_estimate"] = Tier.LISTING
     if "parameter_count_estimate" in tiers:
         tiers["parameter_count_method"] = tiers["parameter_count_estimate"]
     order = [f.name for f in fields(ModelCharacteristics)]
+    values = characteristics.to_dict()
     provenance = tuple((name, tiers[name]) for name in order
-                       if name in tiers and merged.get(name) is not None)
-    return replace(entry, characteristics=ModelCharacteristics(**merged), provenance=provenance,
+                       if name in tiers and values.get(name) is not None)
+    return replace(entry, characteristics=characteristics, provenance=provenance,
                    config_status=ConfigStatus.OK, config_error=None)
 
 
@@ -274,17 +284,3 @@ def _bits_from_name(name: str, tags: tuple[str, ...]) -> tuple[float | None, str
         if match:
             return float(match.group(1)), None
     return None, None
-
-
-def _parameters_from_name(name: str) -> int | None:
-    lowered = name.lower()
-    for match in _SIZE_IN_NAME.finditer(lowered):
-        start = match.start()
-        if start >= 1 and lowered[start - 1] == "x":
-            continue  # "8x7b": the expert count times the expert size is not the model's size
-        number = float(match.group(1))
-        scale = 1e9 if match.group(2) == "b" else 1e6
-        count = int(number * scale)
-        if 1e6 <= count <= 5e12:
-            return count
-    return None
