@@ -86,6 +86,20 @@ class CharacteristicsMemo:
         with self._lock:
             self._new["readme:" + key] = json.dumps(signal)
 
+    def get_json(self, key: str) -> object:
+        """Any other remembered JSON value (an exact parameter count, say); None when unknown."""
+        row = self._rows.get("json:" + key) or self._new.get("json:" + key)
+        if row is None:
+            return None
+        try:
+            return json.loads(row)
+        except ValueError:
+            return None
+
+    def put_json(self, key: str, value: object) -> None:
+        with self._lock:
+            self._new["json:" + key] = json.dumps(value, allow_nan=False)
+
     def put(self, key: str, characteristics: ModelCharacteristics, signal: str | None) -> None:
         with self._lock:
             self._new[key] = json.dumps([characteristics.to_row(), signal], allow_nan=False)
