@@ -43,6 +43,7 @@ def describe_failure(exc: BaseException, repo_id: str, endpoint: str, *, has_tok
         return Failure("cancelled", "Cancelled.")
     if isinstance(exc, NotEnoughSpace):
         return Failure("disk_full", str(exc))
+    exc = _root_cause(exc)
     names = {cls.__name__ for cls in type(exc).__mro__}
     if "GatedRepoError" in names:
         return Failure("gated", _gated_message(exc, repo_id, page, has_token=has_token), link=page)
@@ -69,6 +70,16 @@ def describe_failure(exc: BaseException, repo_id: str, endpoint: str, *, has_tok
     if status is not None:
         return Failure("other", f"The Hub answered {status}: {_first_line(exc)}")
     return Failure("other", f"{type(exc).__name__}: {_first_line(exc)}")
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """huggingface_hub wraps the Hub's answer ("cannot reach the Hub, nothing cached" / "dry run impossible")
+    around the error that says why (429, 5xx, connection refused): judge that one."""
+    seen = 0
+    while type(exc).__name__ in ("DryRunError", "LocalEntryNotFoundError") and exc.__cause__ is not None \
+            and seen < 5:
+        exc, seen = exc.__cause__, seen + 1
+    return exc
 
 
 def _gated_message(exc: BaseException, repo_id: str, page: str, *, has_token: bool) -> str:
