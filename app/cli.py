@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     clean = sub.add_parser("clean", help="remove detached revisions and abandoned partial downloads")
     clean.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    from app.commands import try_model  # light: argparse only; the model runs in a worker process
+
+    try_model.add_parser(sub)
     return parser
 
 
@@ -96,6 +100,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from app.commands import inspect
 
         return inspect.run(args, parser)
+    if args.command == "try":
+        from app.commands import try_model
+
+        return try_model.run(args)
     if args.command in ("download", "delete", "clean"):
         import importlib
 

@@ -2,7 +2,7 @@
 
     runner = MlxRunner()
     figures = await runner.run(TryRequest("org/name", "Hello"), on_event)   # Loading, Loaded, Token...
-    await runner.stop()      # from anywhere, at any time: the answer ends with finish_reason "stopped"
+    runner.stop()            # at any time: the answer ends with finish_reason "stopped"
     await runner.aclose()    # on quit: the worker ends
 
 The worker (`<this executable> --worker`, see `mlx_worker`) is started on first use and kept while the same
@@ -271,6 +271,12 @@ class MlxRunner:
         return self._model_id if self.worker_pid is not None else None
 
     @property
+    def worker_process(self) -> asyncio.subprocess.Process | None:
+        """The live worker's process (for diagnostics and tests: `await process.wait()`)."""
+        worker = self._worker
+        return worker.process if worker is not None and worker.alive else None
+
+    @property
     def busy(self) -> bool:
         return self._lock.locked()
 
@@ -401,9 +407,10 @@ class MlxRunner:
 
     # --- control -------------------------------------------------------------------------------------
 
-    async def stop(self) -> None:
-        """Stop the answer under way (no-op when idle). The worker finishes the token it is on; if it does
-        not answer within the grace period (busy loading or reading a long prompt), it is ended."""
+    def stop(self) -> None:
+        """Stop the answer under way (no-op when idle); call it on the runner's loop. The worker finishes
+        the token it is on; if it does not answer within the grace period (busy loading or reading a long
+        prompt), it is ended."""
         if not self.busy or self._stopping:
             return
         self._stopping = True  # checked between the steps of `run` too (a Stop before the worker started)
@@ -443,7 +450,7 @@ class MlxRunner:
         """On quit: stop any answer and end the worker; the runner cannot be used afterwards."""
         self._closed = True
         self._cancel_idle()
-        await self.stop()
+        self.stop()
         worker = self._worker
         if worker is not None and self.busy:
             worker.kill()
