@@ -71,6 +71,8 @@ def _download(repo_id: str, *, as_json: bool) -> int:
                 _json_line({"event": "plan", **status.plan.to_json()})
             else:
                 _print_plan(status.plan, verbose=False)
+        if as_json and status.state is DownloadState.PLANNING:
+            return  # nothing to say before the plan: the size comes first
         if as_json:
             event = "progress" if status.active else status.state.value
             _json_line({"event": event, **status.to_json()})
