@@ -11,6 +11,8 @@ from app.commands.output import fail
 from app.core.characteristics import ModelCharacteristics, extract_characteristics
 from app.core.config_parse import MAX_CONFIG_BYTES, ConfigError, parse_config_object
 from app.core.describe import badges, spec_rows
+from app.core.runtime import RuntimeFacts
+from app.core.runtime_describe import runtime_rows
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -45,15 +47,30 @@ def _inspect_file(path: Path, *, as_json: bool) -> int:
         config = read_config_file(path)
     except ConfigError as exc:
         return fail(f"{path}: {exc}", code=2)
-    print_characteristics(extract_characteristics(config), as_json=as_json, title=str(path))
+    c = extract_characteristics(config)
+    runtime = runtime_for(c, config, weight_files_dir=path.parent)
+    print_characteristics(c, as_json=as_json, title=str(path), runtime=runtime)
     return 0
 
 
+def runtime_for(c: ModelCharacteristics, config: dict[str, object] | None, *,
+                weight_files_dir: Path | None = None) -> RuntimeFacts:
+    """mlx-lm status, exact parameters and the memory verdict (imports mlx only to count)."""
+    from app.services.runtime_context import RuntimeContext, snapshot_weight_bytes
+
+    context = RuntimeContext()
+    try:
+        return context.facts(c, config, weight_files=snapshot_weight_bytes(weight_files_dir))
+    finally:
+        context.close()
+
+
 def print_characteristics(
-    c: ModelCharacteristics, *, as_json: bool, title: str, extra: dict[str, object] | None = None
+    c: ModelCharacteristics, *, as_json: bool, title: str, extra: dict[str, object] | None = None,
+    runtime: RuntimeFacts | None = None,
 ) -> None:
     if as_json:
-        payload = {**(extra or {}), **c.to_dict()}
+        payload = {**(extra or {}), **c.to_dict(), **(runtime.to_json() if runtime is not None else {})}
         json.dump(payload, sys.stdout, indent=2, allow_nan=False, default=str)
         sys.stdout.write("\n")
         return
@@ -61,6 +78,8 @@ def print_characteristics(
     shown = badges(c)
     print("  " + ("  ".join(f"[{b}]" for b in shown) if shown else "(no badges: nothing known)"))
     rows = spec_rows(c)
+    if runtime is not None:
+        rows = rows + [(label, long) for label, _, long in runtime_rows(runtime)]
     width = max((len(label) for label, _ in rows), default=0)
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")

@@ -8,7 +8,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from app.commands.inspect import print_characteristics
+from app.commands.inspect import print_characteristics, runtime_for
 from app.commands.output import fail
 from app.core.characteristics import extract_characteristics
 from app.core.config_parse import MAX_CONFIG_BYTES, ConfigError, parse_config_object
@@ -84,13 +84,15 @@ def _handle(repo_id: str, outcome: Any, store: Any, stored: Any, as_json: bool) 
 
 
 def _show(repo_id: str, config: dict[str, Any], source: str, as_json: bool) -> int:
-    print_characteristics(extract_characteristics(config), as_json=as_json, title=f"{repo_id} ({source})",
-                          extra={"id": repo_id, "source": source})
+    c = extract_characteristics(config)
+    runtime = runtime_for(c, config, weight_files_dir=local_snapshot(repo_id) if source == "local" else None)
+    print_characteristics(c, as_json=as_json, title=f"{repo_id} ({source})",
+                          extra={"id": repo_id, "source": source}, runtime=runtime)
     return 0
 
 
-def read_local_config(repo_id: str) -> dict[str, Any] | None:
-    """config.json of the `main` snapshot in the HF cache; None when absent or unusable."""
+def local_snapshot(repo_id: str) -> Path | None:
+    """The `main` snapshot folder of a model in the HF cache; None when there is none."""
     from app.services.local_cache import default_cache_dir
 
     folder = Path(default_cache_dir()) / cache_folder_name(repo_id)
@@ -100,7 +102,15 @@ def read_local_config(repo_id: str) -> dict[str, Any] | None:
         return None
     if not commit or not all(ch in "0123456789abcdef" for ch in commit.lower()) or len(commit) > 64:
         return None
-    path = folder / "snapshots" / commit / "config.json"
+    return folder / "snapshots" / commit
+
+
+def read_local_config(repo_id: str) -> dict[str, Any] | None:
+    """config.json of the `main` snapshot in the HF cache; None when absent or unusable."""
+    snapshot = local_snapshot(repo_id)
+    if snapshot is None:
+        return None
+    path = snapshot / "config.json"
     try:
         data = _read_capped(path)
         return parse_config_object(data)

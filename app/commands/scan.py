@@ -20,7 +20,8 @@ sorted by id, each with exactly these keys:
   mlx_signal      what says so: "config quantization", "library_name: mlx", "mlx tag", "publisher", or null
   incomplete      true when a download of this repo is unfinished (`*.incomplete` blobs)
   problem         what is wrong with the repo, in words, or null when nothing is
-  characteristics the characteristics read from config.json (the keys of `inspect --json`), or null
+  characteristics the characteristics read from config.json (the keys of `inspect --json`, with
+                  `mlx_lm`, `parameter_count_exact` and `memory`), or null
 """
 
 from __future__ import annotations
@@ -30,10 +31,14 @@ import json
 import math
 import os
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.core import formatting
 from app.services.local_cache import LocalModel, default_cache_dir, scan_full
+
+if TYPE_CHECKING:
+    from app.services.runtime_context import RuntimeContext
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +47,13 @@ def run(args: argparse.Namespace) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # a terminal that cannot show a character gets "?"
     if getattr(args, "json", False):
-        payload = [_finite(m.to_json_dict()) for m in models]
+        from app.services.runtime_context import RuntimeContext
+
+        context = RuntimeContext()
+        try:
+            payload = [_finite(with_runtime(m, m.to_json_dict(), context)) for m in models]
+        finally:
+            context.close()  # remembers the exact counts for next time
         json.dump(payload, sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
         sys.stdout.write("\n")
         return 0
@@ -60,6 +71,26 @@ def run(args: argparse.Namespace) -> int:
         summary += f", {broken} with problems"
     print(f"\n{summary} in {cache_dir}")
     return 0
+
+
+def with_runtime(m: LocalModel, item: dict[str, Any], context: RuntimeContext) -> dict[str, Any]:
+    """Characteristics gain `mlx_lm`, `parameter_count_exact` and `memory`."""
+    characteristics = item.get("characteristics")
+    if not isinstance(characteristics, dict) or m.characteristics is None:
+        return item
+    from app.commands.inspect import read_config_file
+    from app.core.config_parse import ConfigError
+    from app.services.runtime_context import snapshot_weight_bytes
+
+    config = None
+    if m.snapshot_path:
+        try:
+            config = read_config_file(Path(m.snapshot_path) / "config.json")
+        except ConfigError:
+            config = None
+    facts = context.facts(m.characteristics, config, weight_files=snapshot_weight_bytes(m.snapshot_path))
+    characteristics.update(facts.to_json())
+    return item
 
 
 HEADERS = ("MODEL", "FAMILY", "QUANT", "PARAMS", "CONTEXT", "MULTIMODAL", "SIZE", "MLX", "PROBLEM")

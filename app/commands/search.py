@@ -12,6 +12,7 @@ from app.commands.output import fail
 from app.core import formatting
 from app.core.listing import with_config
 from app.core.model_entry import ConfigStatus, ModelEntry
+from app.core.runtime import RuntimeFacts
 
 PAGE_SIZE = 100
 EXIT_REMOTE = 3
@@ -27,7 +28,9 @@ def run(args: argparse.Namespace) -> int:
     except HubError as exc:
         return fail(f"search failed: {exc}", code=EXIT_REMOTE)
     if args.json:
-        json.dump([entry_json(e) for e in entries], sys.stdout, indent=2, allow_nan=False, default=str)
+        runtimes = _runtimes(entries, with_configs=bool(args.configs))
+        json.dump([entry_json(e, runtimes.get(e.id)) for e in entries], sys.stdout, indent=2, allow_nan=False,
+                  default=str)
         sys.stdout.write("\n")
     else:
         _print_table(entries)
@@ -103,7 +106,33 @@ async def _with_configs(client: Any, entries: list[ModelEntry]) -> tuple[list[Mo
     return merged, note
 
 
-def entry_json(entry: ModelEntry) -> dict[str, Any]:
+def _runtimes(entries: list[ModelEntry], *, with_configs: bool) -> dict[str, RuntimeFacts]:
+    """mlx-lm status, exact count (from the stored config.json, with --configs) and memory, per id."""
+    from app.services.config_store import ConfigStore, StoredKind
+    from app.services.runtime_context import RuntimeContext
+
+    configs: dict[str, dict[str, Any]] = {}
+    if with_configs:
+        try:
+            with ConfigStore() as store:
+                for repo_id, stored in store.get_many(e.id for e in entries).items():
+                    if stored.kind is StoredKind.OK and stored.config is not None:
+                        configs[repo_id] = stored.config
+        except Exception as exc:  # the store is an optimisation here: the listing still answers
+            print(f"mlx-manager: the config store could not be read ({exc}); no exact counts", file=sys.stderr)
+    context = RuntimeContext()
+    try:
+        result = {}
+        for e in entries:
+            weights = dict(e.extra).get("weights_bytes")
+            result[e.id] = context.facts(e.characteristics, configs.get(e.id),
+                                         listing_weights=weights if isinstance(weights, int) else None)
+        return result
+    finally:
+        context.close()
+
+
+def entry_json(entry: ModelEntry, runtime: RuntimeFacts | None = None) -> dict[str, Any]:
     """The stable JSON shape of one search result (documented in the README)."""
     c = entry.characteristics
     return {
@@ -117,7 +146,7 @@ def entry_json(entry: ModelEntry) -> dict[str, Any]:
         "pipeline_tag": entry.pipeline_tag,
         "library_name": entry.library_name,
         "tags": list(entry.tags),
-        "characteristics": c.to_dict() if c is not None else None,
+        "characteristics": {**c.to_dict(), **(runtime.to_json() if runtime else {})} if c is not None else None,
         "provenance": {name: tier.name.lower() for name, tier in entry.provenance},
         "config_status": entry.config_status.value,
         "config_error": entry.config_error,

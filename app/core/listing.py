@@ -15,6 +15,7 @@ from typing import Any
 
 from app.core.characteristics import ModelCharacteristics, extract_characteristics
 from app.core.families import UNKNOWN, family_for_type, family_from_name, known_types
+from app.core.memory import weights_from_safetensors
 from app.core.model_entry import ConfigStatus, ModelEntry, Source, Tier
 from app.core.model_id import is_valid_model_id
 from app.core.parameter_figure import active_in_name, is_measured, reconcile, size_in_name
@@ -69,6 +70,8 @@ def entry_from_listing(item: object) -> ModelEntry | None:
         pipeline_tag=pipeline_tag,
         library_name=library,
         is_mlx=(library == "mlx") or ("mlx" in tags),
+        # Stored bytes of the weights, for the memory verdict (a measure, where the count is an estimate).
+        extra=(("weights_bytes", weights_from_safetensors(item.get("safetensors"))),),
     )
 
 

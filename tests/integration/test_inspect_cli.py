@@ -25,7 +25,7 @@ def test_json_prints_every_key(corpus_dir: Path) -> None:
     result = inspect("--config", str(corpus_dir / "openai__gpt-oss-20b.json"), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == set(ModelCharacteristics.field_names())
+    assert set(data) == {*ModelCharacteristics.field_names(), "mlx_lm", "parameter_count_exact", "memory"}
     assert data["architecture_family"] == "GPT-OSS" and data["quantization_mode"] == "mxfp4"
     assert data["num_experts"] == 32 and data["architectures"] == ["GptOssForCausalLM"]
 
