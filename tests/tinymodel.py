@@ -236,3 +236,37 @@ def write_tiny_model(folder: Path, **options: object) -> Path:
     for name, data in tiny_model_files(**options).items():  # type: ignore[arg-type]
         (folder / name).write_bytes(data)
     return folder
+
+
+# Ids used by `add_try_models`: what the Try tests need in one cache.
+LLAMA = "tiny-org/tiny-llama"
+QWEN = "tiny-org/tiny-qwen2"
+NO_WEIGHTS = "tiny-org/no-weights"
+NO_TOKENIZER = "tiny-org/no-tokenizer"
+UNSUPPORTED = "tiny-org/tiny-unsupported"
+
+
+def add_try_models(cache: CacheBuilder) -> dict[str, Repo]:
+    """A runnable llama and qwen2, and three that cannot run: no weights, no tokenizer, and a model_type
+    the installed mlx-lm has no module for."""
+    return {
+        LLAMA: add_tiny_model(cache, LLAMA),
+        QWEN: add_tiny_model(cache, QWEN, model_type="qwen2"),
+        NO_WEIGHTS: add_tiny_model(cache, NO_WEIGHTS, weights=False),
+        NO_TOKENIZER: add_tiny_model(cache, NO_TOKENIZER, tokenizer=False),
+        UNSUPPORTED: add_tiny_model(cache, UNSUPPORTED, config_model_type="tiny_made_up_arch"),
+    }
+
+
+def reference_answer(snapshot: Path, prompt: str, max_tokens: int) -> tuple[str, int]:
+    """What mlx-lm itself answers, in this process (greedy, chat template applied): (text, prompt tokens)."""
+    from mlx_lm import load, stream_generate
+    from mlx_lm.sample_utils import make_sampler
+
+    model, tokenizer = load(str(snapshot))
+    text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                         add_generation_prompt=True)
+    tokens = tokenizer.encode(text, add_special_tokens=False)
+    pieces = [response.text for response in stream_generate(model, tokenizer, tokens, max_tokens=max_tokens,
+                                                             sampler=make_sampler(temp=0.0))]
+    return "".join(pieces), len(tokens)

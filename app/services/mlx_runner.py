@@ -304,10 +304,8 @@ class MlxRunner:
         held = self._worker
         reused = (held is not None and held.alive and self._model_id == request.model_id
                   and held.model_path == str(snapshot))
+        worker = await self._worker_for(request.model_id)  # returns once the process exists, not when ready
         emit(Loading(request.model_id, reused))
-        if self._stopping:
-            return TryFigures(finish_reason="stopped")
-        worker = await self._worker_for(request.model_id)
         if self._stopping:
             return TryFigures(finish_reason="stopped")
         load_id = next(self._ids)

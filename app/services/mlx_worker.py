@@ -264,6 +264,10 @@ def serve() -> int:
     threading.Thread(target=worker.read_requests, args=(sys.stdin.buffer,), name="worker-requests",
                      daemon=True).start()
     try:
-        return worker.run()
+        code = worker.run()
     except BrokenPipeError:  # the app is gone
-        return 0
+        code = 0
+    # Leave at once: the reader thread may sit in a read of stdin, and a normal interpreter shutdown would
+    # abort on that thread's lock (SIGABRT). Nothing here needs finalizing; messages are written unbuffered.
+    sys.stderr.flush()
+    os._exit(code)
