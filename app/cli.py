@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dark", action="store_true", help="use the dark palette")
     parser.add_argument("--size", metavar="WxH", help="window size for --screenshot")
     parser.add_argument("--self-test", action="store_true", help="check the bundle can start, then exit")
+    parser.add_argument("--quick-search", metavar="QUERY",
+                        help="with --screenshot: save the quick search showing QUERY's results instead of the window")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = sub.add_parser("scan", help="list the models in the local Hugging Face cache")

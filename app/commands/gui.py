@@ -27,10 +27,23 @@ def run(args: argparse.Namespace) -> int:
         from app.commands import scan
 
         return scan.run(argparse.Namespace(json=False))
+    # The scan starts first: checking for a running instance loads Qt, which the scan overlaps anyway.
     early = None if args.self_test else _start_early_scan()
+    if not args.screenshot and not args.self_test and _handed_over(args):
+        return 0
     from app.ui.application import run_app
 
     return run_app(args, early_scan=early)
+
+
+def _handed_over(args: argparse.Namespace) -> bool:
+    """A running instance took this launch's --view/--query and came forward: nothing more to do here."""
+    if os.environ.get("MLX_MANAGER_EXIT_AFTER_FIRST_PAINT"):  # a startup measurement stands alone
+        return False
+    from app.ui.single_instance import hand_over, instance_name
+
+    payload = {k: v for k in ("view", "query") if isinstance(v := getattr(args, k, None), str)}
+    return hand_over(instance_name(), payload)
 
 
 def _start_early_scan() -> concurrent.futures.Future[Any]:

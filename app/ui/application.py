@@ -1,7 +1,10 @@
 """The application: one QApplication, one qasync event loop for the app's whole life, a clean shutdown.
 
-`run_app` builds the window, runs until it is closed (or the app quits), then awaits the controller's
-shutdown (fetcher stopped, HTTP client closed, store closed, every task finished) before closing the loop.
+`run_app` becomes the single instance (or hands over to the one running), builds the window and its shell
+(menus, menu-bar icon, quick search), runs until Quit (⌘Q, the menu-bar icon, the Dock, SIGTERM/SIGINT; or
+closing the window where there is no menu-bar icon nor Dock to come back from), then awaits the
+controller's shutdown (fetcher stopped, HTTP client closed, store closed, every task finished) before
+closing the loop.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.ui.errors import ErrorReporter
 from app.ui.settings import APPLICATION, ORGANISATION, ORGANISATION_DOMAIN
+
+if TYPE_CHECKING:
+    from app.ui.single_instance import InstanceServer
 
 log = logging.getLogger("mlx_manager.ui")
 
@@ -95,15 +101,32 @@ class _QuitGuard(QObject):
         return False
 
 
+def is_scripted(args: argparse.Namespace) -> bool:
+    """A screenshot, a self-test or a startup measurement: no single instance, no saved state."""
+    return bool(getattr(args, "screenshot", None) or getattr(args, "self_test", False)
+                or os.environ.get(EXIT_AFTER_FIRST_PAINT))
+
+
+def launch_payload(args: argparse.Namespace) -> dict[str, str]:
+    """What a second launch hands to the running one."""
+    return {key: value for key in ("view", "query") if isinstance(value := getattr(args, key, None), str)}
+
+
 async def _run_window(app: QApplication, args: argparse.Namespace, reporter: ErrorReporter,
-                      early_scan: concurrent.futures.Future[Any] | None) -> int:
+                      early_scan: concurrent.futures.Future[Any] | None, server: InstanceServer | None = None) -> int:
+    from app.ui.app_preferences import AppPreferences
+    from app.ui.lifecycle import QuitOnSignal
     from app.ui.main_window import DEFAULT_SIZE, MainWindow
+    from app.ui.settings import WindowSettings
+    from app.ui.shell import Shell
 
     # A screenshot or a self-test neither reads nor changes the user's window layout.
     first_paint_exit = bool(os.environ.get(EXIT_AFTER_FIRST_PAINT))
-    scripted = bool(getattr(args, "screenshot", None) or getattr(args, "self_test", False) or first_paint_exit)
-    view = getattr(args, "view", None) or ("my" if scripted else None)
-    window = MainWindow(reporter, initial_view=view)
+    scripted = is_scripted(args)
+    settings = WindowSettings()
+    prefs = AppPreferences(settings.qsettings)
+    view = getattr(args, "view", None) or ("my" if scripted else prefs.start_view(settings.view()))
+    window = MainWindow(reporter, initial_view=view, settings=settings)
     window.controller.early_scan = early_scan
     size = parse_size(getattr(args, "size", None))
     if size is not None:
@@ -122,6 +145,10 @@ async def _run_window(app: QApplication, args: argparse.Namespace, reporter: Err
     window.closed.connect(lambda: finish(0))
     app.aboutToQuit.connect(lambda: finish(0))
     guard = _QuitGuard(app, lambda: finish(0))
+    signals = QuitOnSignal(lambda: finish(0))
+    shell = Shell(app, window, prefs, quit=lambda: finish(0), tray=not scripted)
+    if server is not None:
+        server.activated.connect(shell.handle_launch)
     exit_code = 0
     try:
         if getattr(args, "self_test", False):
@@ -129,6 +156,11 @@ async def _run_window(app: QApplication, args: argparse.Namespace, reporter: Err
             app.processEvents()
             print("ok")
             return 0
+        if getattr(args, "screenshot", None) and getattr(args, "quick_search", None) is not None:
+            from app.ui.quick_search_shot import take_quick_search_screenshot
+
+            window.start()
+            return await take_quick_search_screenshot(shell.quick, args.screenshot, args.quick_search)
         if getattr(args, "screenshot", None):
             from app.ui.screenshot import take_screenshot
 
@@ -143,6 +175,10 @@ async def _run_window(app: QApplication, args: argparse.Namespace, reporter: Err
         exit_code = await finished
         return exit_code
     finally:
+        signals.close()
+        if server is not None:
+            server.close()
+        shell.close()
         if not scripted:
             window.save_settings()
         await window.aclose()
@@ -156,6 +192,14 @@ def run_app(args: argparse.Namespace, early_scan: concurrent.futures.Future[Any]
     (see app/commands/gui.py), resolving to (models, entries)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = make_qapplication()
+    server: InstanceServer | None = None
+    if not is_scripted(args):
+        from app.ui.single_instance import InstanceServer, instance_name
+
+        server = InstanceServer(instance_name())
+        if server.listen(launch_payload(args)) is None:
+            server.close()
+            return 0  # another instance started at the same moment and took our request
     app.setQuitOnLastWindowClosed(False)  # closing the window ends `_run_window`, which shuts down cleanly
     app.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, sys.platform == "darwin")
     apply_theme(app, bool(getattr(args, "dark", False)))
@@ -166,7 +210,7 @@ def run_app(args: argparse.Namespace, early_scan: concurrent.futures.Future[Any]
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(reporter.handle_loop_exception)
-    main = loop.create_task(_run_window(app, args, reporter, early_scan), name="window")
+    main = loop.create_task(_run_window(app, args, reporter, early_scan, server), name="window")
     try:
         try:
             return int(loop.run_until_complete(main))
