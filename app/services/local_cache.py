@@ -32,7 +32,8 @@ from app.core.characteristics import ModelCharacteristics, extract_characteristi
 from app.core.config_parse import MAX_CONFIG_BYTES, ConfigError, parse_config_object
 from app.core.model_entry import ConfigStatus, ModelEntry, Source, Tier
 from app.core.model_id import author_of, name_of
-from app.services import characteristics_memo, mlx_signals
+from app.core.parameter_figure import reconcile
+from app.services import characteristics_memo, mlx_signals, weight_count
 from app.services.cache_layout import (
     MODEL_PREFIX,
     OPEN_FLAGS,
@@ -263,6 +264,8 @@ class _Scanner:
         if snapshot is not None:
             blobs = blobs_prefix(path, self.prefixes, problems)
             characteristics, signal, config_error = self._config(snapshot, problems, blobs)
+            if characteristics is not None:
+                characteristics = reconcile(characteristics, name=repo_id)  # a name contradicting the size
             if signal is None:
                 signal = self._readme_signal(snapshot, problems, blobs)
         if signal is None:
@@ -500,7 +503,7 @@ def fill_sizes(
         if prefixes is None:
             prefixes = prefixes_by_root[root] = cache_prefixes(root)
         try:
-            result.append(_sized(model, measure(model.repo_path, prefixes)))
+            result.append(_measured(_sized(model, measure(model.repo_path, prefixes)), prefixes))
         except Exception as exc:  # one odd repo must not hide the others
             problem = f"size could not be measured ({type(exc).__name__}: {exc})"
             result.append(replace(model, sizes_known=True, size_problems=(problem,)))
@@ -534,6 +537,18 @@ def _sized(model: LocalModel, sizes: Sizes) -> LocalModel:
         size_problems=sizes.problems,
         sizes_known=True,
     )
+
+
+def _measured(model: LocalModel, prefixes: tuple[str, ...]) -> LocalModel:
+    """Measured beats estimated: the parameter count from the weight files' headers, when they can be read."""
+    c = model.characteristics
+    if c is None or model.snapshot_path is None or model.incomplete:
+        return model
+    counted = weight_count.count_snapshot(model.snapshot_path, c, opener=_open_without_touching,
+                                          inside=lambda path: (path + os.sep).startswith(prefixes))
+    if counted is None:
+        return model
+    return _with(model, characteristics=reconcile(c, measured=counted, name=model.id))
 
 
 def _with(model: LocalModel, **changes: Any) -> LocalModel:
