@@ -271,13 +271,13 @@ class DownloadManager:
     worker threads: a GUI must hop them to its own thread (a queued signal)."""
 
     def __init__(self, *, on_status: StatusSink, cache_dir: str | None = None, endpoint: str | None = None,
-                 token: str | bool | None = None, job_factory: JobFactory = DownloadJob,
+                 token: str | bool | None = None, job_factory: JobFactory | None = None,
                  keep_recent: int = 20) -> None:
         self._on_status = on_status
         self._cache_dir = cache_dir
         self._endpoint = endpoint
         self._token = token
-        self._factory = job_factory
+        self._factory: JobFactory = job_factory or DownloadJob
         self._keep = keep_recent
         self._lock = threading.Lock()
         self._jobs: dict[str, DownloadJob] = {}

@@ -12,6 +12,7 @@ The delegate sets what the cards need on its view: mouse tracking and hover (cur
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -43,6 +44,9 @@ from app.ui.card_layout import CardLayout, Metrics, bucket, compute_layout, metr
 from app.ui.roles import ENTRY_ROLE, EXPANDED_ROLE, PENDING_ROLE
 from app.ui.specs import paint_specs, spec_tooltip
 from app.ui.theme import CardTheme, avatar_color, card_theme
+
+if TYPE_CHECKING:
+    from app.ui.download_progress import CardOverlay
 
 HUB_URL = "https://huggingface.co"
 _MAX_LAYOUTS = 512
@@ -76,6 +80,8 @@ class CardDelegate(QStyledItemDelegate):
         self._elided: dict[tuple[str, int, int, str], str] = {}
         self._avatars: dict[tuple[str, int, int, float, str], QPixmap] = {}
         self._badges = BadgePainter()
+        # Painted over each card after it is drawn (download progress: app/ui/download_progress.py).
+        self.overlay: CardOverlay | None = None
         self._model: QAbstractItemModel | None = None
         self._metrics: Metrics | None = None
         view.installEventFilter(self)
@@ -223,6 +229,8 @@ class CardDelegate(QStyledItemDelegate):
             self._paint_card(painter, layout, rect.x(), rect.y(), m, theme, dpr,
                              bool(state & QStyle.StateFlag.State_Selected),
                              bool(state & QStyle.StateFlag.State_MouseOver))
+            if self.overlay is not None:
+                self.overlay.paint(painter, layout, rect.x(), rect.y(), m, theme)
         finally:
             painter.restore()
 
