@@ -34,11 +34,19 @@ class AppActions:
     help: QAction
 
 
-def _action(parent: QObject, text: str, slot: Callable[[], object], keys: QKeySequence | None = None,
+def _keys(text: str, standard: QKeySequence.StandardKey | None = None) -> list[QKeySequence]:
+    """The ⌘ shortcut the issue names first (shown in the menu), then the platform's own, if different."""
+    keys = [QKeySequence(text)]
+    if standard is not None:
+        keys += [k for k in QKeySequence.keyBindings(standard) if k not in keys]
+    return keys
+
+
+def _action(parent: QObject, text: str, slot: Callable[[], object], keys: list[QKeySequence] | None = None,
             role: QAction.MenuRole = QAction.MenuRole.NoRole) -> QAction:
     action = QAction(text, parent)
-    if keys is not None and not keys.isEmpty():
-        action.setShortcut(keys)
+    if keys:
+        action.setShortcuts(keys)
     action.setMenuRole(role)
     action.triggered.connect(lambda _checked=False: slot())
     return action
@@ -49,24 +57,17 @@ def make_app_actions(window: MainWindow, *, about: Callable[[], object], prefere
                      show_window: Callable[[], object], help: Callable[[], object]) -> AppActions:
     actions = AppActions(
         about=_action(window, "About MLX Manager", about, role=QAction.MenuRole.AboutRole),
-        preferences=_action(window, "Preferences…", preferences,
-                            QKeySequence(QKeySequence.StandardKey.Preferences) or QKeySequence("Ctrl+,"),
+        preferences=_action(window, "Preferences…", preferences, _keys("Ctrl+,", QKeySequence.StandardKey.Preferences),
                             QAction.MenuRole.PreferencesRole),
-        quit=_action(window, "Quit MLX Manager", quit, QKeySequence(QKeySequence.StandardKey.Quit)
-                     or QKeySequence("Ctrl+Q"), QAction.MenuRole.QuitRole),
-        quick_search=_action(window, "Quick Search…", quick_search, QKeySequence("Ctrl+K")),
-        close_window=_action(window, "Close Window", window.close, QKeySequence(QKeySequence.StandardKey.Close)
-                             or QKeySequence("Ctrl+W")),
-        minimize=_action(window, "Minimize", window.showMinimized, QKeySequence("Ctrl+M")),
+        quit=_action(window, "Quit MLX Manager", quit, _keys("Ctrl+Q", QKeySequence.StandardKey.Quit),
+                     QAction.MenuRole.QuitRole),
+        quick_search=_action(window, "Quick Search…", quick_search, _keys("Ctrl+K")),
+        close_window=_action(window, "Close Window", window.close, _keys("Ctrl+W", QKeySequence.StandardKey.Close)),
+        minimize=_action(window, "Minimize", window.showMinimized, _keys("Ctrl+M")),
         zoom=_action(window, "Zoom", lambda: window.showNormal() if window.isMaximized() else window.showMaximized()),
         show_window=_action(window, "MLX Manager", show_window),
-        help=_action(window, "MLX Manager Help", help, QKeySequence(QKeySequence.StandardKey.HelpContents)),
+        help=_action(window, "MLX Manager Help", help, [QKeySequence(QKeySequence.StandardKey.HelpContents)]),
     )
-    # The Preferences and Quit standard keys are empty on some platforms: fall back to ⌘, and ⌘Q.
-    if actions.preferences.shortcut().isEmpty():
-        actions.preferences.setShortcut(QKeySequence("Ctrl+,"))
-    if actions.quit.shortcut().isEmpty():
-        actions.quit.setShortcut(QKeySequence("Ctrl+Q"))
     for action in (actions.preferences, actions.quit, actions.quick_search, actions.close_window,
                    actions.minimize, actions.help):
         window.addAction(action)  # shortcuts work while the window is active, menu bar shown or not
