@@ -47,7 +47,7 @@ class PreferencesDialog(QDialog):
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
 
-        self.token_label = QLabel("Looking for a token…", self)
+        self.token_label = QLabel("Checking…", self)
         self.token_label.setWordWrap(True)
         self.token_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Hugging Face token:", self.token_label)
