@@ -12,6 +12,7 @@ from enum import IntEnum, StrEnum
 
 from app.core.characteristics import ModelCharacteristics
 from app.core.model_id import author_of, name_of
+from app.core.runtime import RuntimeFacts
 
 
 class Source(StrEnum):
@@ -60,6 +61,8 @@ class ModelEntry:
     last_accessed: datetime | None = None
     is_mlx: bool | None = None
     problem: str | None = None
+    # Will it run here, will it fit: filled in by the window once mlx-lm's registry and the budget are read.
+    runtime: RuntimeFacts | None = None
     extra: tuple[tuple[str, object], ...] = field(default=(), compare=False)
 
     @property

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.characteristics import ModelCharacteristics
+from app.core.config_parse import MAX_CONFIG_BYTES, ConfigError, parse_config_object
 from app.core.memory import Budget
 from app.core.mlx_support import Registry, code_facts, support_status
 from app.core.runtime import ConfigExtras, RuntimeFacts, config_extras, runtime_facts
@@ -90,6 +91,16 @@ class RuntimeContext:
             self._counter.close()
 
 
-def config_folder_weights(config_path: Path) -> int | None:
-    """Weight files beside a config file (`inspect --config` pointed into a snapshot)."""
-    return snapshot_weight_bytes(config_path.parent)
+def read_config(path: Path) -> dict[str, Any] | None:
+    """A config.json as parsed JSON, capped in size; None when missing, too large or not an object."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_CONFIG_BYTES:
+        return None
+    try:
+        return parse_config_object(data)
+    except ConfigError:
+        return None

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
 
 from app.core.describe import CardBadge
 from app.ui.card_layout import Metrics, Rect
-from app.ui.theme import CardTheme
+from app.ui.theme import BadgeColors, CardTheme, blend
 
 _MAX_CACHED = 4000
 
@@ -49,8 +49,30 @@ class BadgePainter:
         return pixmap
 
 
+# "Will it run / will it fit" badges: green, amber and red for the verdict; a muted grey when mlx-lm cannot
+# run the model (a fact worth a tooltip, not an alarm). (light fill, light text), (dark fill, dark text).
+_RUNTIME_COLORS = {
+    "runs": (("#dcefe9", "#0f5132"), ("#17382e", "#8fdcc0")),
+    "runs-not": (("#eceef1", "#6b7280"), ("#33363b", "#9aa1ab")),
+    "fits": (("#d7f5df", "#166534"), ("#183a26", "#86efac")),
+    "tight": (("#fdf0c8", "#8a5a00"), ("#4a3a12", "#fcd34d")),
+    "too-large": (("#fde0e0", "#9b1c1c"), ("#4a1f22", "#f7a1a1")),
+}
+
+
+def badge_colors(kind: str, guess: bool, theme: CardTheme) -> BadgeColors:
+    pair = _RUNTIME_COLORS.get(kind)
+    if pair is None:
+        return theme.badge(kind, guess)
+    fill_hex, text_hex = pair[1] if theme.dark else pair[0]
+    fill, text = QColor(fill_hex), QColor(text_hex)
+    if guess:  # drawn like every other guess: lighter, dashed outline
+        return BadgeColors(blend(fill, theme.card, 0.6), text, blend(text, theme.card, 0.25))
+    return BadgeColors(fill, text, fill)
+
+
 def draw_badge(p: QPainter, badge: CardBadge, rect: QRectF, m: Metrics, theme: CardTheme) -> None:
-    colors = theme.badge(badge.kind, badge.guess)
+    colors = badge_colors(badge.kind, badge.guess, theme)
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     radius = min(rect.height() / 2, m.radius * 0.8)
     body = rect.adjusted(0.5, 0.5, -0.5, -0.5)

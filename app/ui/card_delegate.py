@@ -62,7 +62,7 @@ def _same_shape(a: ModelEntry, b: ModelEntry) -> bool:
     return (bool(a.problem) == bool(b.problem) and a.characteristics == b.characteristics
             and a.provenance == b.provenance and a.config_status == b.config_status
             and a.config_error == b.config_error and a.gated == b.gated and a.is_mlx == b.is_mlx
-            and a.source == b.source)
+            and a.source == b.source and a.runtime == b.runtime)
 
 
 class CardDelegate(QStyledItemDelegate):

@@ -16,6 +16,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from app.core import formatting
 from app.core.describe import CardBadge, SpecItem, card_badges, spec_items
 from app.core.model_entry import ModelEntry, Source
+from app.core.runtime_describe import runtime_badges, runtime_spec_items
 
 SHOW_SPECS = "Show specs ▾"
 HIDE_SPECS = "Hide specs ▴"
@@ -237,6 +238,17 @@ def bucket(width: int) -> int:
     return max(width - width % WIDTH_BUCKET, WIDTH_BUCKET)
 
 
+def with_runtime_specs(items: list[SpecItem], entry: ModelEntry) -> list[SpecItem]:
+    """The mlx-lm and memory rows after the others, the exact count right after the estimated one."""
+    extra = runtime_spec_items(entry.runtime)
+    if not extra or not items:
+        return items + extra if items else []
+    exact = [i for i in extra if i.label == "Exact params"]
+    rest = [i for i in extra if i.label != "Exact params"]
+    at = next((n + 1 for n, i in enumerate(items) if i.label == "Parameters"), len(items))
+    return items[:at] + exact + items[at:] + rest
+
+
 def compute_layout(entry: ModelEntry, width: int, expanded: bool, m: Metrics) -> CardLayout:
     """The card at `width`; everything that sets its height is decided at `bucket(width)`, so the height
     is the same for every width of a bucket (sizeHint computes it once per bucket for all rows)."""
@@ -262,7 +274,7 @@ def compute_layout(entry: ModelEntry, width: int, expanded: bool, m: Metrics) ->
     badges: list[tuple[CardBadge, Rect]] = []
     x, rows = text_x, 1
     limit = right - wrap_cut
-    for badge in card_badges(entry):
+    for badge in card_badges(entry) + runtime_badges(entry.runtime):
         w = min(m.badge_width(badge.text, badge.kind), max(limit - text_x, 20))
         if x + w > limit and x > text_x:
             rows += 1
@@ -277,7 +289,8 @@ def compute_layout(entry: ModelEntry, width: int, expanded: bool, m: Metrics) ->
     separator_y = None
     label_w = 0
     if expanded:
-        items = spec_items(entry) or [SpecItem("Specs", "not known yet", "", "The config has not been read yet")]
+        items = with_runtime_specs(spec_items(entry), entry) or [
+            SpecItem("Specs", "not known yet", "", "The config has not been read yet")]
         separator_y = bottom + m.pad - 2
         y = separator_y + max(6, m.line // 2)
         content_w = right - wrap_cut - text_x

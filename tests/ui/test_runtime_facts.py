@@ -1,0 +1,112 @@
+"""Every card says whether it runs with mlx-lm and whether it fits: the glue, the badges and the specs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.core.model_entry import ModelEntry
+from app.services import characteristics_memo
+from app.ui.card_layout import compute_layout, metrics_for
+from app.ui.model_list import ModelListModel
+from app.ui.runtime_facts import RuntimeFactsGlue
+from tests.ui.cardsamples import QWEN_CONFIG, hub, local
+from tests.ui.conftest import run
+
+pytest.importorskip("mlx_lm")
+
+TINY = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 1000, "hidden_size": 64,
+        "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128,
+        "max_position_embeddings": 4096, "rms_norm_eps": 1e-5, "tie_word_embeddings": True}
+TINY_COUNT = 1000 * 64 + 2 * (64 * 64 * 2 + 64 * 32 * 2 + 3 * 64 * 128 + 2 * 64) + 64
+
+
+@pytest.fixture(autouse=True)
+def budget(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MLX_MANAGER_MEMORY_BYTES", "21300000000")
+    monkeypatch.setenv("MLX_MANAGER_CACHE_DIR", str(tmp_path / "mlxm"))
+    characteristics_memo.forget_shared()
+
+
+def snapshot_entry(tmp_path: Path, repo_id: str, config: dict[str, object], weights: int) -> ModelEntry:
+    folder = tmp_path / repo_id.replace("/", "--")
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps(config))
+    with open(folder / "model.safetensors", "wb") as handle:
+        handle.truncate(weights)
+    return local(repo_id, config).with_changes(extra=(("snapshot_path", str(folder)),))
+
+
+def badge_texts(entry: ModelEntry) -> dict[str, str]:
+    layout = compute_layout(entry, 900, True, metrics_for(_font()))
+    return {b.text: b.tooltip for b, _ in layout.badges}
+
+
+def spec_values(entry: ModelEntry) -> dict[str, tuple[str, str]]:
+    layout = compute_layout(entry, 900, True, metrics_for(_font()))
+    return {cell.item.label: (cell.item.value, cell.item.source) for cell in layout.specs}
+
+
+def _font():  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QFont
+
+    return QFont("DejaVu Sans", 11)
+
+
+def test_cards_gain_runs_and_fits_badges_then_the_exact_count(qtbot: QtBot, qloop: asyncio.AbstractEventLoop,
+                                                              tmp_path: Path) -> None:
+    model = ModelListModel()
+    tiny = snapshot_entry(tmp_path, "me/tiny-llama", TINY, 5_000_000)
+    whisper = local("openai/whisper-tiny", {"model_type": "whisper", "d_model": 384})
+    model.set_entries([tiny, whisper, hub("mlx-community/Qwen2.5-7B-Instruct-4bit", config=QWEN_CONFIG)])
+    assert all(e.runtime is None for e in model.all_entries())  # nothing read on the startup path
+    glue = RuntimeFactsGlue([model], use_process=False)
+    glue.start()
+    try:
+        qtbot.waitUntil(lambda: all(e.runtime is not None for e in model.all_entries()), timeout=10_000)
+        entries = {e.id: e for e in model.all_entries()}
+        assert glue.budget is not None and glue.budget.bytes == 21_300_000_000
+
+        texts = badge_texts(entries["openai/whisper-tiny"])
+        assert "has no 'whisper' architecture" in texts["mlx-lm ✗"]
+
+        qwen = badge_texts(entries["mlx-community/Qwen2.5-7B-Instruct-4bit"])
+        assert "mlx-lm ✓" in qwen and "Fits" in qwen
+        assert "KV cache at 8K" in qwen["Fits"] and "of 21.3 GB" in qwen["Fits"]
+
+        # The local model's weight files and exact count arrive by id, without anything else moving.
+        def tiny_now() -> ModelEntry:
+            return next(e for e in model.all_entries() if e.id == "me/tiny-llama")
+
+        qtbot.waitUntil(lambda: tiny_now().runtime.exact_parameters == TINY_COUNT,  # type: ignore[union-attr]
+                        timeout=20_000)
+        tiny_now = tiny_now()
+        assert tiny_now.runtime is not None and tiny_now.runtime.memory is not None
+        assert tiny_now.runtime.memory.weights.source == "files"
+        specs = spec_values(tiny_now)
+        assert specs["Exact params"] == (f"{TINY_COUNT:,}", "exact")
+        assert specs["mlx-lm"][0] == "✓ supported (llama)"
+        assert specs["Memory at 8K"][0].startswith("Fits · 0.3 of 21.3 GB")
+        assert specs["Fits up to"][0] == "full context"
+    finally:
+        run(qtbot, glue.close())
+
+
+def test_too_large_and_tight_read_as_such(qtbot: QtBot, qloop: asyncio.AbstractEventLoop,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLX_MANAGER_MEMORY_BYTES", "2000000000")  # 2 GB: a 7B 4-bit model does not fit
+    model = ModelListModel()
+    model.set_entries([hub("mlx-community/Qwen2.5-7B-Instruct-4bit", config=QWEN_CONFIG)])
+    glue = RuntimeFactsGlue([model], use_process=False)
+    glue.start()
+    try:
+        qtbot.waitUntil(lambda: model.all_entries()[0].runtime is not None, timeout=10_000)
+        texts = badge_texts(model.all_entries()[0])
+        assert "Too large" in texts and "of 2.0 GB" in texts["Too large"]
+        assert "Largest context that fits: none" in texts["Too large"]
+    finally:
+        run(qtbot, glue.close())
