@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_try(request, as_json=args.json))
     except TryError as exc:
-        return fail(str(exc), code=EXIT_CANNOT_RUN)
+        hint = f" Run: mlx-manager download {model_id}" if exc.needs_download else ""
+        return fail(f"{exc}{hint}", code=EXIT_CANNOT_RUN)
 
 
 async def _try(request: Any, *, as_json: bool) -> int:

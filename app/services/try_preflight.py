@@ -35,7 +35,7 @@ def locate_snapshot(model_id: str, cache_dir: str | os.PathLike[str] | None = No
     except InvalidModelId as exc:
         raise TryError(NOT_DOWNLOADED, f"{exc}") from None
     repo = Path(cache_dir if cache_dir is not None else default_cache_dir()) / folder
-    download_hint = f"download it first (mlx-manager download {model_id})"
+    download_hint = "download it first"
     if not repo.is_dir():
         raise TryError(NOT_DOWNLOADED, f"{model_id} is not in the local Hugging Face cache: {download_hint}.")
     snapshots = repo / "snapshots"
@@ -53,7 +53,7 @@ def locate_snapshot(model_id: str, cache_dir: str | os.PathLike[str] | None = No
 
 def check_snapshot(model_id: str, snapshot: Path) -> None:
     """Raises TryError naming the first thing that stops mlx-lm from loading this snapshot."""
-    download_hint = f"download it (mlx-manager download {model_id})"
+    download_hint = "download it first"
     config = _read_config(model_id, snapshot)
     weights = sorted(p.name for p in snapshot.glob("model*.safetensors") if p.exists())
     if not weights:
@@ -78,8 +78,7 @@ def _read_config(model_id: str, snapshot: Path) -> dict[str, object]:
         with open(path, "rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
-        raise TryError(NO_WEIGHTS, f"{model_id} has no config.json on disk: download it "
-                       f"(mlx-manager download {model_id}).") from None
+        raise TryError(NO_WEIGHTS, f"{model_id} has no config.json on disk: download it first.") from None
     except OSError as exc:
         raise TryError(BAD_CONFIG, f"{model_id}: config.json cannot be read ({exc.strerror}).") from None
     if len(data) > MAX_CONFIG_BYTES:
