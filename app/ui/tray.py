@@ -62,7 +62,7 @@ class MenuBarIcon(QObject):
                 self.menu.addAction(action)
         self.icon.activated.connect(self._activated)
         if not self.available:
-            log.info("no system tray here: the menu-bar icon is off; quick search stays on ⌘K")
+            log.warning("no system tray here: no menu-bar icon; quick search stays on ⌘K in the window")
 
     def show(self) -> None:
         if self.available:
