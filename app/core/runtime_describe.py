@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.core import formatting
 from app.core.describe import CardBadge, SpecItem
 from app.core.memory import FITS, TIGHT, TOO_LARGE, Fit, MemoryReport
-from app.core.mlx_support import REMAPPED, SUPPORTED, TEXT_ONLY, MlxStatus
+from app.core.mlx_support import REMAPPED, SUPPORTED, TEXT_ONLY, UNKNOWN, MlxStatus
 from app.core.runtime import RuntimeFacts
 
 # Badge kinds (colours are the painter's business): runs / runs-not; fits / tight / too-large.
@@ -27,6 +27,8 @@ def status_words(s: MlxStatus) -> str:
 
 def mlx_badge(s: MlxStatus) -> CardBadge:
     version = f"mlx-lm {s.version}" if s.version else "mlx-lm"
+    if s.status == UNKNOWN:
+        return CardBadge("runs-not", "mlx-lm ?", f"Cannot tell whether {version} runs it: {s.reason}")
     if s.runs:
         words = f"Runs with {version}"
         if s.module:
@@ -120,5 +122,6 @@ def runtime_rows(rt: RuntimeFacts) -> list[tuple[str, str, str]]:
 def runtime_spec_items(rt: RuntimeFacts | None) -> list[SpecItem]:
     if rt is None:
         return []
-    return [SpecItem(label, value, "exact" if label == "Exact params" else SOURCE, note)
-            for label, value, note in runtime_rows(rt)]
+    # The source word: the mlx-lm version that answered, "exact" for its count, "derived" for the arithmetic.
+    sources = {"mlx-lm": rt.mlx.version or SOURCE, "Exact params": "exact"}
+    return [SpecItem(label, value, sources.get(label, "derived"), note) for label, value, note in runtime_rows(rt)]

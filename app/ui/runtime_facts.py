@@ -172,8 +172,11 @@ class RuntimeFactsGlue(QObject):
         if total:
             self.updated.emit(total)
 
-    def facts_for(self, entry: ModelEntry) -> RuntimeFacts:
-        """Pure: this entry's facts from what is known now."""
+    def facts_for(self, entry: ModelEntry) -> RuntimeFacts | None:
+        """Pure: this entry's facts from what is known now; None while there is nothing to judge by."""
+        c = entry.characteristics
+        if c is None or (c.model_type is None and entry.config_status is not ConfigStatus.OK):
+            return None  # no config (yet): a card says nothing rather than a wrong "✗"
         gathered = self._gathered.get(entry.id)
         if gathered is not None and gathered.basis != entry.characteristics:
             gathered = None
