@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import QAbstractItemView, QFrame, QLabel, QLineEdit, QLis
 
 from app.core.hub_scope import SearchScope, search_scope
 from app.core.listing import with_config
-from app.core.model_entry import ConfigStatus, ModelEntry
+from app.core.model_entry import ConfigStatus, ModelEntry, Source
 from app.ui.compact_delegate import CompactCardDelegate
 from app.ui.model_list import ModelListModel
 from app.ui.placement import Box, ScreenArea, place_popup
@@ -39,6 +40,9 @@ VISIBLE_ROWS = 8
 LOCAL_LIMIT = 50
 HUB_LIMIT = 20
 HUB_DEBOUNCE_MS = 250
+# A click on the menu-bar icon while the popup is open first deactivates it (hiding it), then arrives as a
+# click: within this long after such a hide, the click means "close", not "open again".
+REOPEN_GUARD_S = 0.35
 KEYS_HINT = "↩ Open   ⌘↩ Hugging Face   ⌘C Copy ID   esc Close"
 
 
@@ -85,6 +89,12 @@ class QuickSearch(QFrame):
         self._hub_query: str | None = None  # the query the Hub answered (None: not asked yet)
         self._hub_task: asyncio.Task[None] | None = None
         self._hub_note = ""
+        self._deactivated_at = float("-inf")
+        # My Models changing while the popup is open (sizes landing, a download finishing) shows at once.
+        self._source_timer = QTimer(self)
+        self._source_timer.setSingleShot(True)
+        self._source_timer.setInterval(0)
+        self._source_timer.timeout.connect(self._refresh_local)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 8)
@@ -143,9 +153,10 @@ class QuickSearch(QFrame):
         self.field.selectAll()
 
     def toggle(self, anchor: QRect | None = None) -> None:
+        """The menu-bar icon's click: open, or close when open (or closed by this very click)."""
         if self.isVisible():
             self.hide()
-        else:
+        elif time.monotonic() - self._deactivated_at > REOPEN_GUARD_S:
             self.popup(anchor)
 
     def _wanted_height(self) -> int:
@@ -158,6 +169,7 @@ class QuickSearch(QFrame):
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.WindowDeactivate and self.hide_on_deactivate and self.isVisible():
+            self._deactivated_at = time.monotonic()
             self.hide()  # clicked elsewhere: a popup does not linger
         return super().event(event)
 
@@ -172,11 +184,14 @@ class QuickSearch(QFrame):
 
     def _mark_dirty(self, *_args: object) -> None:
         self._source_dirty = True
+        if self.isVisible():
+            self._source_timer.start()
 
     def _refresh_local(self) -> None:
         if self._source_dirty:
             self._source_dirty = False
             self._local.set_entries(self._source.all_entries())
+            self._local.set_text_filter(self.query)
             self._rebuild()
 
     def _on_text(self, _text: str) -> None:
@@ -187,9 +202,11 @@ class QuickSearch(QFrame):
         self._hub_entries = []
         self._hub_query = None
         self._hub_note = ""
-        self._refresh_local()
-        self._local.set_text_filter(self.query)
-        self._rebuild()
+        if self._source_dirty:
+            self._refresh_local()
+        else:
+            self._local.set_text_filter(self.query)
+            self._rebuild()
         if self.query:
             self._debounce.start()
         else:
@@ -370,7 +387,7 @@ class QuickSearch(QFrame):
         self.open_selected()
 
     def _update_footer(self) -> None:
-        local = sum(1 for e in self.results.all_entries() if e.source.value != "hub")
+        local = sum(1 for e in self.results.all_entries() if e.source is not Source.HUB)
         hub = self.results.rowCount() - local
         parts = [f"{local} on this Mac" if local != 1 else "1 on this Mac"]
         if self._hub_query is not None and self._hub_query == self.query:

@@ -180,3 +180,13 @@ def test_placed_under_the_icon_inside_the_screen(qtbot: QtBot, shell: Any) -> No
     assert geometry.top() >= icon.bottom()
     assert geometry.right() == screen.right()
     shell.quick.hide()
+
+
+def test_my_models_changing_while_open_shows_at_once(qtbot: QtBot, shell: Any) -> None:
+    quick = open_with_shortcut(qtbot, shell)
+    qtbot.keyClicks(quick.field, "gemma")
+    gone = "mlx-community/gemma-3-4b-it-4bit"
+    assert ids(shell)[:1] == [gone]
+    shell.window.local_model.remove_ids([gone])  # deleted from the cache while the popup is open
+    qtbot.waitUntil(lambda: gone not in ids(shell), timeout=2_000)
+    assert quick.field.text() == "gemma"
