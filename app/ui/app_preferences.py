@@ -7,9 +7,9 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from app.core.hub_scope import DEFAULT_SCOPE, SCOPES
+from app.core.memory import DEFAULT_CONTEXT
 
 DEFAULT_VIEWS = ("last", "my", "hub")  # "last": the view the window was in when it was closed
-DEFAULT_CONTEXT = 8192
 CONTEXT_CHOICES = (4096, 8192, 16384, 32768, 65536, 131072)
 DEFAULT_CONCURRENCY = 8
 CONCURRENCY_RANGE = (1, 16)
