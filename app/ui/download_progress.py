@@ -70,6 +70,13 @@ def words_for(status: DownloadStatus | None) -> str:
 _BUTTON_TEXT = {"download": DOWNLOAD_TEXT, "cancel": "Cancel", "resume": "Resume", "done": "✓ Downloaded"}
 
 
+def button_text(action: str, status: DownloadStatus | None) -> str:
+    """"Retry" after a failure (a new attempt, e.g. once a token is set), "Resume" after a pause or Cancel."""
+    if action == "resume" and status is not None and status.state is DownloadState.FAILED:
+        return "Retry"
+    return _BUTTON_TEXT[action]
+
+
 class DownloadOverlay(QObject):
     download_requested = Signal(str)
     cancel_requested = Signal(str)
@@ -87,7 +94,8 @@ class DownloadOverlay(QObject):
 
     def _button(self, layout: CardLayout, m: Metrics, action: str) -> Rect:
         sub = layout.sub
-        text_w = m.fm_small.horizontalAdvance(_BUTTON_TEXT[action]) + 2 * max(6, m.line // 2)
+        text = button_text(action, self.center.status(layout.entry.id))
+        text_w = m.fm_small.horizontalAdvance(text) + 2 * max(6, m.line // 2)
         return Rect(sub.x + sub.w - text_w, sub.y - 1, text_w, sub.h + 2)
 
     def _words_rect(self, layout: CardLayout, m: Metrics, button: Rect) -> Rect:
@@ -120,7 +128,7 @@ class DownloadOverlay(QObject):
                            _BUTTON_TEXT[action])
                 return
             self._paint_button(p, Rect(ox + button.x, oy + button.y, button.w, button.h),
-                               _BUTTON_TEXT[action], theme, m, primary=action in ("download", "resume"))
+                               button_text(action, status), theme, m, primary=action in ("download", "resume"))
             words = words_for(status)
             if words:
                 wr = self._words_rect(layout, m, button)
@@ -164,7 +172,7 @@ class DownloadOverlay(QObject):
 
     def _action_at(self, pos: QPoint) -> tuple[str, str] | None:
         index = self.view.indexAt(pos)
-        delegate = self.view.itemDelegate(index) if index.isValid() else None
+        delegate = self.view.itemDelegateForIndex(index) if index.isValid() else None
         layout_at = getattr(delegate, "layout_at", None)
         metrics = getattr(delegate, "metrics", None)
         if layout_at is None or metrics is None:

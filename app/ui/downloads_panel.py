@@ -84,6 +84,7 @@ class DownloadRow(QWidget):
             self.bar.setValue(int(1000 * min(status.done_bytes / status.total_bytes, 1.0)))
         self.cancel_button.setVisible(status.active)
         self.resume_button.setVisible(status.resumable)
+        self.resume_button.setText("Retry" if status.state is DownloadState.FAILED else "Resume")
         self._link = status.failure.link if status.failure is not None else None
         self.link_button.setVisible(self._link is not None)
 
