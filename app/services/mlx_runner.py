@@ -308,16 +308,19 @@ class MlxRunner:
         emit(Loading(request.model_id, reused))
         if self._stopping:
             return TryFigures(finish_reason="stopped")
-        load_id = next(self._ids)
-        self._current = load_id
-        answer = await self._exchange(worker, {"op": "load", "id": load_id, "path": str(snapshot),
-                                               "model": request.model_id})
-        if answer is None:
-            return TryFigures(finish_reason="stopped")
-        if not answer.get("ok"):
-            raise TryError(str(answer.get("kind") or BAD_REQUEST), str(answer.get("error") or "loading failed"))
-        worker.model_path = str(snapshot)
-        load_seconds = float(answer.get("load_seconds") or 0.0)
+        load_seconds = 0.0
+        if not reused:  # the worker already holds this snapshot: no round trip needed
+            load_id = next(self._ids)
+            self._current = load_id
+            answer = await self._exchange(worker, {"op": "load", "id": load_id, "path": str(snapshot),
+                                                   "model": request.model_id})
+            if answer is None:
+                return TryFigures(finish_reason="stopped")
+            if not answer.get("ok"):
+                raise TryError(str(answer.get("kind") or BAD_REQUEST),
+                               str(answer.get("error") or "loading failed"))
+            worker.model_path = str(snapshot)
+            load_seconds = float(answer.get("load_seconds") or 0.0)
         emit(Loaded(request.model_id, load_seconds, reused))
         if self._stopping:
             return TryFigures(finish_reason="stopped", load_seconds=load_seconds)
