@@ -49,6 +49,7 @@ class PreferencesDialog(QDialog):
 
         self.token_label = QLabel("Checking…", self)
         self.token_label.setWordWrap(True)
+        self.token_label.setMinimumWidth(340)  # wraps at a fixed width, so the row grows in height
         self.token_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Hugging Face token:", self.token_label)
 
@@ -114,6 +115,7 @@ class PreferencesDialog(QDialog):
         self._show_size(size)
         status = await asyncio.to_thread(token_status)
         self.token_label.setText(status.describe())
+        self.adjustSize()
 
     def _show_size(self, size: int) -> None:
         self.store_label.setText(f"{formatting.size(size) or '0 B'} in {self.store_path.parent}")

@@ -5,13 +5,14 @@ and how the app lives in the background (closing the window hides it; Quit quits
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRect
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMenuBar, QMessageBox
 
 from app import __version__
 from app.core.hub_scope import search_scope
@@ -45,7 +46,9 @@ class Shell(QObject):
         self.actions: AppActions = make_app_actions(
             window, about=self.about, preferences=self.open_preferences, quit=quit,
             quick_search=self.quick_search, show_window=self.show_window, help=self.open_help)
-        self.menu_bar = build_menu_bar(window, self.actions)
+        # On macOS a menu bar without a parent is the app's: it stays when the window is closed (hidden).
+        self._own_bar = QMenuBar() if sys.platform == "darwin" else None
+        self.menu_bar = build_menu_bar(window, self.actions, self._own_bar)
         self.tray: MenuBarIcon | None = None
         if tray:
             self.tray = MenuBarIcon([self.actions.quick_search, self.actions.show_window, None,
@@ -145,6 +148,8 @@ class Shell(QObject):
                 window.close()
         if self.help is not None:
             self.help.deleteLater()
+        if self._own_bar is not None:
+            self._own_bar.deleteLater()
         self.quick.deleteLater()
 
     def every_action(self) -> list[QAction]:
