@@ -150,6 +150,10 @@ class DownloadJob:
     def cancel(self) -> None:
         self._cancel.set()
 
+    @property
+    def cancelling(self) -> bool:
+        return self._cancel.is_set()
+
     def run(self) -> DownloadStatus:
         self._emit(self._status, force=True)
         plan: DownloadPlan | None = None
@@ -288,8 +292,14 @@ class DownloadManager:
         """Start (or resume) a download; False when one for this model is already running."""
         repo_id = validate_model_id(repo_id)
         with self._lock:
-            if repo_id in self._jobs and self._threads[repo_id].is_alive():
+            old_job, old_thread = self._jobs.get(repo_id), self._threads.get(repo_id)
+        if old_job is not None and old_thread is not None and old_thread.is_alive():
+            if not old_job.cancelling:
                 return False
+            old_thread.join(2.0)  # Resume right after Cancel: the old job stops at its next chunk
+            if old_thread.is_alive():
+                return False
+        with self._lock:
             job = self._factory(repo_id, cache_dir=self._cache_dir, endpoint=self._endpoint, token=self._token,
                                 on_status=self._record)
             thread = threading.Thread(target=job.run, name=f"download {repo_id}", daemon=True)
