@@ -190,3 +190,20 @@ def test_my_models_changing_while_open_shows_at_once(qtbot: QtBot, shell: Any) -
     shell.window.local_model.remove_ids([gone])  # deleted from the cache while the popup is open
     qtbot.waitUntil(lambda: gone not in ids(shell), timeout=2_000)
     assert quick.field.text() == "gemma"
+
+
+def test_opening_a_model_hidden_by_the_window_search_and_filters_shows_it(qtbot: QtBot, shell: Any) -> None:
+    from app.core.filters import FilterState
+
+    window = shell.window
+    window.toolbar.search.setText("llama")
+    window.set_filter_state(FilterState(moe_only=True))
+    target = "mlx-community/Qwen3-8B-4bit"
+    assert window.local_model.row_of(target) is None, "hidden in the window"
+    quick = open_with_shortcut(qtbot, shell)
+    qtbot.keyClicks(quick.field, "qwen3-8b")
+    assert quick.current_entry().id == target, "the quick search ignores the window's filters"
+    qtbot.keyClick(quick.field, Qt.Key.Key_Return)
+    assert window.selected_entry() is not None and window.selected_entry().id == target
+    assert window.filter_state.is_empty and window.toolbar.search.text() == ""
+    assert "Filters cleared" in window.status.currentMessage()
