@@ -1,22 +1,26 @@
 """The lazy config fetcher: config.json for what is on screen, first; the store answers before the network.
 
-The UI calls `set_visible(ids)` on every scroll (cheap, never blocks). Store hits are delivered at
-once; misses are queued in screen order (visible rows, then a prefetch margin), in-flight requests
-are deduplicated, and ids that scroll away before their request starts are dropped. A few workers
-fetch through the Hub client (which paces every request); 5xx and timeouts are retried with backoff,
-offline pauses the queue, and everything is reported as plain callbacks the UI bridges to signals.
+The UI calls `set_visible(ids)` when the set on screen changes (cheap, never blocks, never calls back).
+Every store call runs on the store's own thread: the visible ids are looked up there first and the hits
+delivered from a task (a later loop turn); misses are queued in screen order (visible rows, then a
+prefetch margin), in-flight requests are deduplicated, and ids that scroll away before their request
+starts are dropped. A store that is locked or broken does not hold anything up: a lookup that takes too
+long counts as a miss (fetched from the network), a write that fails is logged. A few workers fetch
+through the Hub client (which paces every request); 5xx and timeouts are retried with backoff, offline
+pauses the queue until the next success or `resume()`, and everything is reported as plain callbacks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import logging
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from app.core.characteristics import ModelCharacteristics, extract_characteristics
 from app.services.config_store import ConfigStore, StoredConfig, StoredKind
@@ -35,6 +39,7 @@ from app.services.hub_client import (
 )
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 ResultKind = Literal["ok", "no_config", "gated", "not_found", "rate_limited", "offline", "failed"]
 StatusState = Literal["online", "offline", "rate_limited"]
@@ -79,7 +84,7 @@ class ConfigFetcher:
     def __init__(
         self,
         client: HubClient,
-        store: ConfigStore,
+        store: ConfigStore | None,
         on_result: Callable[[str, FetchResult], None],
         *,
         concurrency: int = 12,
@@ -90,6 +95,7 @@ class ConfigFetcher:
         offline_retry: float = 30.0,
         max_rate_limited_rounds: int = 3,
         failure_ttl: float = 120.0,
+        store_timeout: float = 2.0,
     ) -> None:
         self.client = client
         self.store = store
@@ -102,14 +108,18 @@ class ConfigFetcher:
         self.offline_retry = offline_retry
         self.max_rate_limited_rounds = max_rate_limited_rounds
         self.failure_ttl = failure_ttl
+        self.store_timeout = store_timeout
         self._failed_at: dict[str, float] = {}
         # The queue: ids in the order they should be fetched. Screen ids are replaced on every
         # set_visible; explicit requests and revalidations stay until done.
+        self._wanted: list[str] = []
         self._screen: list[str] = []
         self._requested: list[str] = []
         self._revalidate: list[str] = []
         self._window: set[str] = set()
         self._in_flight: set[str] = set()
+        self._looking_up: set[str] = set()  # being read from the store
+        self._store_missed: set[str] = set()  # the store had nothing usable: go to the network
         self._results: dict[str, FetchResult] = {}
         self._etags: dict[str, str] = {}
         self._wakeup = asyncio.Event()
@@ -120,6 +130,9 @@ class ConfigFetcher:
         self._offline_reason: str | None = None
         self._offline_until: float | None = None
         self._workers: list[asyncio.Task[None]] = []
+        self._lookups: set[asyncio.Task[None]] = set()
+        # One thread for every store call, so SQLite never runs (or waits on a lock) on the event loop.
+        self._store_thread: concurrent.futures.ThreadPoolExecutor | None = None
         self._resume_timer: asyncio.TimerHandle | None = None
         self._last_status: FetcherStatus | None = None
         self._stopped = False
@@ -131,22 +144,31 @@ class ConfigFetcher:
         if self._workers:
             return
         self._stopped = False
+        if self.store is not None and self._store_thread is None:
+            self._store_thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="config-store")
         self._workers = [asyncio.create_task(self._worker(), name=f"config-fetcher-{i}")
                          for i in range(self.concurrency)]
         self._wakeup.set()
 
     async def stop(self) -> None:
-        """Cancel everything; returns when every worker has finished (no task is left behind)."""
+        """Cancel everything; returns when every worker has finished (no task or thread is left behind)."""
         self._stopped = True
         if self._resume_timer is not None:
             self._resume_timer.cancel()
             self._resume_timer = None
-        workers, self._workers = self._workers, []
-        for task in workers:
+        tasks = [*self._workers, *self._lookups]
+        self._workers = []
+        for task in tasks:
             task.cancel()
-        for task in workers:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self._lookups.clear()
+        self._looking_up.clear()
+        if self._store_thread is not None:
+            # Writes already handed to the store finish (nothing half-written); waited for off the loop.
+            thread, self._store_thread = self._store_thread, None
+            await asyncio.to_thread(thread.shutdown, True)
         self.client.limiter.remove_listener(self._on_limiter)
         self._in_flight.clear()
         self._idle.set()
@@ -161,21 +183,22 @@ class ConfigFetcher:
     # --- what the UI calls ---
 
     def set_visible(self, ids: Sequence[str], ahead: Sequence[str] = ()) -> None:
-        """The rows on screen, in order, and (optionally) the rows just beyond them, nearest first."""
+        """The rows on screen, in order, and (optionally) the rows just beyond them, nearest first.
+
+        Never calls back: what the store knows arrives from a task, on a later turn of the loop."""
         wanted = list(dict.fromkeys([*ids, *list(ahead)[: self.prefetch_margin]]))
         self._expire_failures(wanted)
-        new = [i for i in wanted if i not in self._window]
+        self._wanted = wanted
         self._window = set(wanted)
-        if new:
-            self._serve_known(new)
-        self._screen = [i for i in wanted if self._needs_fetch(i)]
+        self._look_up(wanted)
+        self._requeue_screen()
         self._changed()
 
     def request(self, ids: Iterable[str]) -> None:
         """Explicit fetches (the CLI's --configs, a card's "retry"): kept until done, screen goes first."""
         ids = list(dict.fromkeys(ids))
         self._expire_failures(ids)
-        self._serve_known(ids)
+        self._look_up(ids)
         queued = set(self._requested)
         for repo_id in ids:
             if self._needs_fetch(repo_id) and repo_id not in queued:
@@ -184,13 +207,16 @@ class ConfigFetcher:
         self._changed()
 
     def retry(self, ids: Iterable[str]) -> None:
-        """Fetch again even if a failure was delivered (the user pressed retry)."""
+        """Fetch again from the Hub even if a failure was delivered or stored (the user pressed retry)."""
         ids = list(ids)
         for repo_id in ids:
             result = self._results.get(repo_id)
             if result is not None and not result.ok:
                 del self._results[repo_id]
+                self._failed_at.pop(repo_id, None)
+                self._store_missed.add(repo_id)
         self.request(ids)
+        self._requeue_screen()
 
     def resume(self) -> None:
         """Leave the offline pause now (network is back, or the user asked)."""
@@ -206,7 +232,7 @@ class ConfigFetcher:
         return self._results.get(repo_id)
 
     async def wait_idle(self) -> None:
-        """Until nothing is queued or in flight (or the queue is paused offline)."""
+        """Until nothing is queued, looked up or in flight (or the queue is paused offline)."""
         while True:
             self._update_idle()
             await self._idle.wait()
@@ -229,10 +255,91 @@ class ConfigFetcher:
                                  f"rate limited, resuming in {seconds} s")
         return FetcherStatus("online", queued, in_flight)
 
+    # --- the store, on its own thread ---
+
+    async def _in_store(self, action: Callable[[], _T], *, timeout: float | None = None) -> _T:
+        if self._store_thread is None:
+            raise RuntimeError("the config store is not open")
+        future = asyncio.get_running_loop().run_in_executor(self._store_thread, action)
+        if timeout is None:
+            return await future
+        # The thread may stay blocked on a lock; only this wait gives up.
+        return await asyncio.wait_for(future, timeout)
+
+    def _look_up(self, ids: Iterable[str]) -> None:
+        fresh = [i for i in ids if i not in self._results and i not in self._in_flight
+                 and i not in self._looking_up and i not in self._store_missed]
+        if not fresh:
+            return
+        if self.store is None or self._store_thread is None:
+            self._store_missed.update(fresh)
+            return
+        self._looking_up.update(fresh)
+        task = asyncio.create_task(self._serve_from_store(fresh), name="config-store-lookup")
+        self._lookups.add(task)
+        task.add_done_callback(self._lookups.discard)
+
+    async def _serve_from_store(self, ids: list[str]) -> None:
+        store = self.store
+        assert store is not None
+        try:
+            answers = await self._in_store(lambda: self._read_store(store, ids), timeout=self.store_timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # Locked by another process, or unreadable: the network still answers.
+            log.warning("config store lookup failed (%s: %s); fetching from the Hub instead",
+                        type(exc).__name__, exc)
+            answers = {}
+        finally:
+            self._looking_up.difference_update(ids)
+        for repo_id in ids:
+            answer = answers.get(repo_id)
+            if answer is None:
+                self._store_missed.add(repo_id)
+                continue
+            result, stored = answer
+            if stored.stale:
+                if stored.etag:
+                    self._etags[repo_id] = stored.etag
+                if repo_id not in self._revalidate:
+                    self._revalidate.append(repo_id)
+                # Delivered without remembering, so the revalidation's answer is delivered too.
+                self._deliver(repo_id, result, remember=False)
+            else:
+                self._deliver(repo_id, result)
+        self._requeue_screen()
+        self._changed()
+
+    def _read_store(self, store: ConfigStore, ids: list[str]) -> dict[str, tuple[FetchResult, StoredConfig]]:
+        """On the store thread: the rows and what they say (parsing a config is CPU work, kept off the loop)."""
+        answers: dict[str, tuple[FetchResult, StoredConfig]] = {}
+        for repo_id, stored in store.get_many(ids).items():
+            result = self._from_store(stored)
+            if result is not None:
+                answers[repo_id] = (result, stored)
+        return answers
+
+    async def _write_store(self, action: Callable[[ConfigStore], object]) -> object:
+        store = self.store
+        if store is None or self._store_thread is None:
+            return None
+        try:
+            return await self._in_store(lambda: action(store))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("config store write failed")
+            return None
+
     # --- internals ---
 
     def _needs_fetch(self, repo_id: str) -> bool:
+        # Ids the store is still reading keep their place in the queue; `_next` passes over them.
         return repo_id not in self._results and repo_id not in self._in_flight
+
+    def _requeue_screen(self) -> None:
+        self._screen = [i for i in self._wanted if self._needs_fetch(i)]
 
     def _expire_failures(self, ids: Iterable[str]) -> None:
         """A transient failure is tried again when its row is shown a while later."""
@@ -244,32 +351,6 @@ class ConfigFetcher:
             if failed_at is not None and now - failed_at > self.failure_ttl:
                 del self._failed_at[repo_id]
                 self._results.pop(repo_id, None)
-
-    def _serve_known(self, ids: list[str]) -> None:
-        unknown = [i for i in ids if i not in self._results]
-        for repo_id in ids:
-            if repo_id in self._results:
-                self._deliver(repo_id, self._results[repo_id], remember=False)
-        if not unknown:
-            return
-        try:
-            stored = self.store.get_many(unknown)
-        except Exception:
-            log.exception("config store lookup failed")
-            stored = {}
-        for repo_id, entry in stored.items():
-            result = self._from_store(entry)
-            if result is None:
-                continue
-            if entry.stale:
-                if entry.etag:
-                    self._etags[repo_id] = entry.etag
-                if repo_id not in self._revalidate:
-                    self._revalidate.append(repo_id)
-                # Delivered without remembering, so the revalidation's answer is delivered too.
-                self._deliver(repo_id, result, remember=False)
-            else:
-                self._deliver(repo_id, result)
 
     def _from_store(self, entry: StoredConfig) -> FetchResult | None:
         if entry.kind is StoredKind.OK:
@@ -289,12 +370,17 @@ class ConfigFetcher:
 
     def _pending_ids(self) -> list[str]:
         ordered = [*self._screen, *self._requested, *self._revalidate]
-        return [i for i in dict.fromkeys(ordered) if i not in self._in_flight]
+        return [i for i in dict.fromkeys(ordered) if i not in self._in_flight and i not in self._looking_up]
 
     def _next(self) -> tuple[str, str | None] | None:
         for queue in (self._screen, self._requested, self._revalidate):
-            while queue:
-                repo_id = queue.pop(0)
+            n = 0
+            while n < len(queue):
+                repo_id = queue[n]
+                if repo_id in self._looking_up:
+                    n += 1  # the store may still answer it: keep its place
+                    continue
+                del queue[n]
                 # Results are remembered only when fresh, so a known id needs nothing more.
                 if repo_id in self._in_flight or repo_id in self._results:
                     continue
@@ -308,7 +394,8 @@ class ConfigFetcher:
 
     def _update_idle(self) -> None:
         paused = not self._online.is_set()
-        if not self._in_flight and (paused or not self._pending_ids()):
+        busy = self._in_flight or self._looking_up
+        if not busy and (paused or not self._pending_ids()):
             self._idle.set()
         else:
             self._idle.clear()
@@ -358,6 +445,8 @@ class ConfigFetcher:
         limited_rounds = 0
         while True:
             outcome = await self.client.fetch_config(repo_id, etag=etag)
+            if not isinstance(outcome, Offline) and self._offline_reason is not None:
+                self.resume()  # the Hub answered: whatever paused the queue is over
             if isinstance(outcome, RateLimited):
                 limited_rounds += 1
                 if limited_rounds < self.max_rate_limited_rounds:
@@ -371,7 +460,7 @@ class ConfigFetcher:
                 self._go_offline(repo_id, outcome)
                 return
             elif isinstance(outcome, NotModified) and etag is not None:
-                stored = self._store(functools.partial(self.store.touch, repo_id, etag=outcome.etag))
+                stored = await self._write_store(functools.partial(_touch, repo_id=repo_id, etag=outcome.etag))
                 result = self._from_store(stored) if isinstance(stored, StoredConfig) else None
                 if result is None:
                     etag = None  # the entry is gone (store rebuilt): fetch the whole file once
@@ -379,14 +468,14 @@ class ConfigFetcher:
                     continue
                 self._revalidated(repo_id, result)
                 return
-            self._handle(repo_id, outcome)
+            await self._handle(repo_id, outcome)
             return
 
     def _go_offline(self, repo_id: str, outcome: Offline) -> None:
         # Put it back at the front; workers wait until resume() or the automatic retry.
         if repo_id in self._window and repo_id not in self._screen:
             self._screen.insert(0, repo_id)
-        elif repo_id not in self._requested:
+        elif repo_id not in self._window and repo_id not in self._requested:
             self._requested.insert(0, repo_id)
         first = self._offline_reason is None
         self._offline_reason = outcome.reason
@@ -401,29 +490,30 @@ class ConfigFetcher:
         if not self._stopped and self._offline_reason is not None:
             self.resume()
 
-    def _handle(self, repo_id: str, outcome: ConfigOutcome) -> None:
+    async def _handle(self, repo_id: str, outcome: ConfigOutcome) -> None:
         url = self.client.model_url(repo_id)
         if repo_id in self._revalidate:
             self._revalidate.remove(repo_id)
+        # Delivered first, kept second: a slow store never delays a card.
         if isinstance(outcome, ConfigOk):
-            self._store(lambda: self.store.put(repo_id, StoredKind.OK, config=outcome.config,
-                                               etag=outcome.etag, commit=outcome.commit))
             self._etags.pop(repo_id, None)
             characteristics = extract_characteristics(outcome.config)
             self._deliver(repo_id, FetchResult(repo_id, "ok", characteristics, url=url))
+            await self._write_store(lambda store: store.put(repo_id, StoredKind.OK, config=outcome.config,
+                                                            etag=outcome.etag, commit=outcome.commit))
         elif isinstance(outcome, NotModified):  # without an ETag sent: the server is confused
             self._deliver(repo_id, FetchResult(repo_id, "failed", error="the Hub answered 304 unasked",
                                                retryable=True, url=url))
         elif isinstance(outcome, NoConfig):
-            self._store(lambda: self.store.put(repo_id, StoredKind.NO_CONFIG, detail=outcome.reason))
             self._deliver(repo_id, FetchResult(repo_id, "no_config", error=outcome.reason, url=url))
+            await self._write_store(lambda store: store.put(repo_id, StoredKind.NO_CONFIG, detail=outcome.reason))
         elif isinstance(outcome, Gated):
-            self._store(lambda: self.store.put(repo_id, StoredKind.GATED, detail=outcome.kind))
             self._deliver(repo_id, FetchResult(repo_id, "gated", error=describe(outcome),
                                                gated_kind=outcome.kind, url=outcome.url))
+            await self._write_store(lambda store: store.put(repo_id, StoredKind.GATED, detail=outcome.kind))
         elif isinstance(outcome, NotFound):
-            self._store(lambda: self.store.put(repo_id, StoredKind.NOT_FOUND, detail=outcome.reason))
             self._deliver(repo_id, FetchResult(repo_id, "not_found", error=outcome.reason, url=url))
+            await self._write_store(lambda store: store.put(repo_id, StoredKind.NOT_FOUND, detail=outcome.reason))
         elif isinstance(outcome, RateLimited):
             self._deliver(repo_id, FetchResult(repo_id, "rate_limited", error=describe(outcome),
                                                retryable=True, url=url), remember=False)
@@ -441,9 +531,6 @@ class ConfigFetcher:
         self._etags.pop(repo_id, None)
         self._deliver(repo_id, result)
 
-    def _store(self, action: Callable[[], object]) -> object:
-        try:
-            return action()
-        except Exception:
-            log.exception("config store write failed")
-            return None
+
+def _touch(store: ConfigStore, *, repo_id: str, etag: str | None) -> StoredConfig | None:
+    return store.touch(repo_id, etag=etag)

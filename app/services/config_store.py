@@ -73,6 +73,7 @@ class ConfigStore:
         ok_ttl: float = OK_TTL,
         negative_ttl: float = NEGATIVE_TTL,
         clock: Callable[[], float] = time.time,
+        busy_timeout: float = 10.0,
     ) -> None:
         if path is None:
             from app.services.paths import config_store_path
@@ -82,6 +83,7 @@ class ConfigStore:
         self.ok_ttl = ok_ttl
         self.negative_ttl = negative_ttl
         self._clock = clock
+        self.busy_timeout = busy_timeout
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         with self._lock:
@@ -94,9 +96,9 @@ class ConfigStore:
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=10.0, check_same_thread=False, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, check_same_thread=False, isolation_level=None)
         try:
-            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             check = conn.execute("PRAGMA quick_check").fetchone()

@@ -40,11 +40,16 @@ class Recorder:
     def __init__(self) -> None:
         self.results: dict[str, FetchResult] = {}
         self.order: list[str] = []
+        self.history: list[FetchResult] = []
         self.statuses: list[FetcherStatus] = []
+        self.on_delivery: Callable[[str], None] | None = None
 
     def __call__(self, repo_id: str, result: FetchResult) -> None:
         self.results[repo_id] = result
         self.order.append(repo_id)
+        self.history.append(result)
+        if self.on_delivery is not None:
+            self.on_delivery(repo_id)
 
 
 def run_with(sim: HubSim, store: ConfigStore, body: Callable[[ConfigFetcher, Recorder], Awaitable[None]],
@@ -86,19 +91,22 @@ def test_visible_rows_are_fetched_in_screen_order(sim: HubSim, store: ConfigStor
     assert (store.get("org/m9") or pytest.fail("stored")).kind is StoredKind.OK
 
 
-def test_store_hits_are_served_at_once_without_network(sim: HubSim, store: ConfigStore) -> None:
+def test_store_hits_are_served_without_network_and_never_inside_set_visible(sim: HubSim,
+                                                                            store: ConfigStore) -> None:
     for i in range(3):
         store.put(f"org/m{i}", StoredKind.OK, config=config(i), etag='"x"')
-    seen_before_any_await: list[str] = []
+    seen_inside_call: list[str] = []
 
     async def body(fetcher: ConfigFetcher, rec: Recorder) -> None:
         fetcher.set_visible(["org/m0", "org/m1", "org/m2", "org/m3"])
-        seen_before_any_await.extend(rec.order)
+        # The caller (a Qt model, in the window) is never re-entered from inside its own call.
+        seen_inside_call.extend(rec.order)
         await fetcher.wait_idle()
 
     rec = run_with(sim, store, body)
-    assert seen_before_any_await == ["org/m0", "org/m1", "org/m2"]
+    assert seen_inside_call == []
     assert all(rec.results[f"org/m{i}"].source == "store" for i in range(3))
+    assert rec.order[:3] == ["org/m0", "org/m1", "org/m2"]
     assert fetched_ids(sim) == ["org/m3"]
 
 
@@ -213,12 +221,13 @@ def test_stale_entries_are_shown_then_revalidated_with_the_etag(sim: HubSim, tmp
 
         async def second(fetcher: ConfigFetcher, rec: Recorder) -> None:
             fetcher.set_visible(["org/m0"])
-            assert rec.results["org/m0"].stale  # shown at once, flagged
             await fetcher.wait_idle()
 
         rec = run_with(sim, store, second)
         (request,) = sim.requests(r"/resolve/")
         assert request.headers.get("if-none-match") == etag and request.status == 304
+        # Shown from the store first (flagged stale), then confirmed by the Hub.
+        assert [r.stale for r in rec.history] == [True, False]
         assert not rec.results["org/m0"].stale
         assert not (store.get("org/m0") or pytest.fail("stored")).stale
 
@@ -259,9 +268,12 @@ def test_not_modified_for_a_vanished_entry_fetches_the_file(sim: HubSim, tmp_pat
         run_with(sim, store, first)
         clock[0] += 60  # stale: revalidated with its ETag
 
-        async def second(fetcher: ConfigFetcher, _: Recorder) -> None:
+        def rebuilt(repo_id: str) -> None:  # e.g. the store was rebuilt once the stale entry was read
+            store._run(lambda conn: conn.execute("DELETE FROM configs WHERE repo_id = ?", (repo_id,)))
+
+        async def second(fetcher: ConfigFetcher, rec: Recorder) -> None:
+            rec.on_delivery = rebuilt
             fetcher.set_visible(["org/m3"])
-            store.delete("org/m3")  # e.g. the store was rebuilt meanwhile
             await fetcher.wait_idle()
 
         rec = run_with(sim, store, second)
@@ -289,3 +301,45 @@ def test_a_transient_failure_is_retried_when_shown_again_later(sim: HubSim, stor
     rec = run_with(sim, store, body, retry_base=0.01, failure_ttl=0.2)
     assert rec.results["org/m4"].ok
     assert fetched_ids(sim).count("org/m4") == 4
+
+
+def test_a_locked_store_never_stalls_the_loop_and_the_network_still_answers(sim: HubSim, tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "locked.sqlite3"
+    with ConfigStore(path, busy_timeout=2.0) as store:
+        store.put("org/m0", StoredKind.OK, config=config(0))
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process in the middle of a write: our writes wait
+        gaps: list[float] = []
+
+        async def body(fetcher: ConfigFetcher, _: Recorder) -> None:
+            loop = asyncio.get_running_loop()
+            ticking = True
+
+            async def ticker() -> None:
+                last = loop.time()
+                while ticking:
+                    await asyncio.sleep(0.02)
+                    now = loop.time()
+                    gaps.append(now - last)
+                    last = now
+
+            tick = asyncio.create_task(ticker())
+            fetcher.set_visible(["org/m0", "org/m1", "org/m2"])
+            await fetcher.wait_idle()
+            ticking = False
+            await tick
+
+        try:
+            rec = run_with(sim, store, body, store_timeout=0.3)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    # Every card got its config (the store could still be read, WAL lets readers in) although nothing
+    # could be written...
+    assert all(rec.results[f"org/m{i}"].ok for i in range(3))
+    assert sorted(fetched_ids(sim)) == ["org/m1", "org/m2"]
+    assert store.get("org/m1") is None
+    # ...and the loop kept turning while the writes waited on the lock.
+    assert gaps and max(gaps) < 1.0
