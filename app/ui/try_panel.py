@@ -381,11 +381,13 @@ class TryPanels(QObject):
             self._runner = MlxRunner()
         return self._runner
 
-    def open(self, model_id: str) -> TryPanel:
+    def open(self, model_id: str, *, too_large: str | None = None) -> TryPanel:
+        """The model's panel (made or brought forward); `too_large`: the fit verdict's warning, if any."""
         panel = self.panels.get(model_id)
         if panel is None:
-            warning = self.too_large_warning(model_id) if self.too_large_warning is not None else None
-            panel = TryPanel(self.runner, model_id, too_large=warning, parent=self._parent)
+            if too_large is None and self.too_large_warning is not None:
+                too_large = self.too_large_warning(model_id)
+            panel = TryPanel(self.runner, model_id, too_large=too_large, parent=self._parent)
             panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             panel.download_requested.connect(self.download_requested)
             panel.finished.connect(lambda _result, m=model_id, p=panel: self._closed(m, p))
