@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QListView, QMenu
 
 from app.core.model_entry import ModelEntry, Source
 from app.core.try_advice import cannot_run_reason, too_large_warning
+from app.services.mlx_runner import MlxRunner
 from app.ui.roles import ENTRY_ROLE
 from app.ui.try_panel import TryPanel, TryPanels
 
@@ -24,7 +25,8 @@ class TryFeature(QObject):
     def __init__(self, window: Any, *, panels: TryPanels | None = None) -> None:
         super().__init__(window)
         self.window = window
-        self.panels = panels or TryPanels(window)
+        # The same cache the window lists (None: the environment's, read when a model is tried).
+        self.panels = panels or TryPanels(window, runner=MlxRunner(cache_dir=window.controller.cache_dir))
         self.panels.download_requested.connect(self._download)
         self.action = QAction("Try…", window)
         self.action.setShortcut(QKeySequence("Ctrl+T"))
