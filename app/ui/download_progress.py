@@ -88,7 +88,8 @@ class DownloadOverlay(QObject):
         self.view = view
         self.offer_download = offer_download
         center.status_changed.connect(self._on_status)
-        view.viewport().installEventFilter(self)
+        self._viewport = view.viewport()
+        self._viewport.installEventFilter(self)
 
     # --- geometry ---------------------------------------------------------------------------------------
 
@@ -185,8 +186,8 @@ class DownloadOverlay(QObject):
         return (action, layout.entry.id) if action else None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        view = getattr(self, "view", None)
-        if view is None or watched is not view.viewport():
+        # Compared with the viewport kept at construction: the view may be mid-destruction here.
+        if watched is not getattr(self, "_viewport", None):
             return False
         kind = event.type()
         if kind not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease):

@@ -3,9 +3,9 @@
 BENCH download_overhead_ratio: wall time of the app's download of a ~200 MB repo (two 100 MB shards plus
 config and tokenizer) from the simulator, over `snapshot_download` alone with the same allow-list and
 huggingface_hub's own defaults. The app's time includes everything it adds: the plan (a dry run: repo
-info, tree, a HEAD per file, the free-space check), the byte-counting progress class, 1 MiB reads instead
+info, tree, a HEAD per file, the free-space check), the byte-counting progress class, 64 KiB reads instead
 of 10 MiB, and the throttled status reports. BENCH download_progress_overhead_ratio compares with
-`snapshot_download` reading 1 MiB pieces as well, isolating the plan and the progress. Runs alternate,
+`snapshot_download` reading 64 KiB pieces as well, isolating the plan and the progress. Runs alternate,
 each into a fresh cache; medians of RUNS each.
 Target <= 1.05. The simulator runs in its own process so it does not share the GIL with the client.
 """
@@ -103,7 +103,7 @@ def main() -> None:
         mb = 2 * SHARD / 1e6
         print(f"BENCH download_overhead_ratio {app / base:.3f}  # target <= 1.05", flush=True)
         print(f"BENCH download_progress_overhead_ratio {app / same_chunks:.3f}  # over snapshot_download with "
-              "the same 1 MiB reads: what the plan and the progress cost", flush=True)
+              "the same 64 KiB reads: what the plan and the progress cost", flush=True)
         print(f"BENCH download_snapshot_alone_s {base:.3f}  # {mb / base:.0f} MB/s", flush=True)
         print(f"BENCH download_app_s {app:.3f}  # {mb / app:.0f} MB/s", flush=True)
         print(f"BENCH download_status_reports_per_run {reports / (RUNS + 1):.0f}", flush=True)
