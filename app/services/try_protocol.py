@@ -4,7 +4,8 @@ The worker (`python -m app --worker`, or the bundle's executable with `--worker`
 and writes answers on stdout:
 
     {"op": "ping"}                                     -> {"ok": true, "pid": N, "mlx_device": "cpu"}
-    {"op": "load", "path": SNAPSHOT, "model": ID}      -> {"op": "loaded", "ok": true, "load_seconds": s}
+    {"op": "load", "id": K, "path": SNAPSHOT,
+     "model": ID}                                      -> {"op": "loaded", "id": K, "ok": true, "load_seconds": s}
     {"op": "generate", "id": K, "prompt": TEXT,
      "max_tokens": N, "temperature": T}                -> {"op": "token", "id": K, "text": "...", "token": t} ...
                                                           {"op": "done", "id": K, "ok": true, FIGURES...}

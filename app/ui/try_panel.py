@@ -388,7 +388,6 @@ class TryPanels(QObject):
             if too_large is None and self.too_large_warning is not None:
                 too_large = self.too_large_warning(model_id)
             panel = TryPanel(self.runner, model_id, too_large=too_large, parent=self._parent)
-            panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             panel.download_requested.connect(self.download_requested)
             panel.finished.connect(lambda _result, m=model_id, p=panel: self._closed(m, p))
             self.panels[model_id] = panel
@@ -404,6 +403,7 @@ class TryPanels(QObject):
             return
         del self.panels[model_id]
         panel.shutdown()
+        panel.deleteLater()  # closed or dismissed with Escape alike
         if self._runner is not None and self._runner.model_id == model_id:
             self._spawn(self._release_after(panel))
 

@@ -137,3 +137,13 @@ def test_closing_the_panel_ends_the_worker(qtbot: QtBot, panels: TryPanels) -> N
     assert LLAMA not in panels.panels
     qtbot.waitUntil(lambda: process is not None and process.returncode is not None, timeout=SLOW)
     assert process is not None and process.returncode == 0  # asked to quit, after stopping the answer
+
+
+def test_escape_dismisses_the_panel_and_reopening_makes_a_fresh_one(qtbot: QtBot, panels: TryPanels) -> None:
+    panel = panels.open(LLAMA)
+    qtbot.waitExposed(panel)
+    assert panels.open(LLAMA) is panel  # one panel per model
+    qtbot.keyClick(panel, Qt.Key.Key_Escape)
+    assert LLAMA not in panels.panels and not panel.isVisible()
+    again = panels.open(LLAMA)
+    assert again is not panel and again.isVisible()
