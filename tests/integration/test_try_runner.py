@@ -209,3 +209,21 @@ def test_the_worker_speaks_json_lines_and_survives_bad_requests() -> None:
     assert [e["kind"] for e in errors] == ["bad_request", "bad_request", "bad_request", "no_weights"]
     assert errors[2]["id"] == 7 and "no model is loaded" in errors[2]["error"]
     assert errors[3]["id"] == 8
+
+
+def test_a_tokenizer_that_cannot_be_read_is_said_in_words(tmp_path: Path) -> None:
+    from tests.tinymodel import tiny_model_files
+
+    files = tiny_model_files()
+    files["tokenizer.json"] = b"{this is not a tokenizer"
+    root = tmp_path / "hub"
+    CacheBuilder(root).add_model("tiny-org/broken-tokenizer", files)
+
+    async def body(runner: MlxRunner) -> Any:
+        with pytest.raises(TryError) as caught:
+            await runner.run(TryRequest("tiny-org/broken-tokenizer", PROMPT, max_tokens=2))
+        assert caught.value.kind == "missing_tokenizer" and not caught.value.retryable
+        assert str(caught.value).startswith("tiny-org/broken-tokenizer's tokenizer could not be loaded")
+        assert runner.worker_pid is not None  # the worker itself is fine
+
+    with_runner(root, body)
