@@ -227,3 +227,23 @@ def test_a_tokenizer_that_cannot_be_read_is_said_in_words(tmp_path: Path) -> Non
         assert runner.worker_pid is not None  # the worker itself is fine
 
     with_runner(root, body)
+
+
+def test_a_worker_that_cannot_start_says_why(cache_root: Path) -> None:
+    failing = [sys.executable, "-c", "import sys; sys.stderr.write('ImportError: no module named mlx\\n'); "
+               "sys.exit(3)"]
+
+    async def body(runner: MlxRunner) -> Any:
+        with pytest.raises(TryError) as caught:
+            await runner.run(TryRequest(LLAMA, PROMPT, max_tokens=2))
+        assert caught.value.kind == WORKER_DIED
+        assert "exit code 3" in str(caught.value) and "ImportError: no module named mlx" in str(caught.value)
+
+    with_runner(cache_root, body, command=failing)
+
+    async def missing(runner: MlxRunner) -> Any:
+        with pytest.raises(TryError) as caught:
+            await runner.run(TryRequest(LLAMA, PROMPT, max_tokens=2))
+        assert caught.value.kind == "worker_unavailable" and "could not be started" in str(caught.value)
+
+    with_runner(cache_root, missing, command=["/nonexistent/mlx-manager", "--worker"])
