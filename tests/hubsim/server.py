@@ -395,6 +395,13 @@ class HubSim:
     def clear_log(self) -> None:
         self.log.clear()
 
+    def drop_connections(self, timeout: float = 5.0) -> None:
+        """Close every open connection now, as a server closes idle keep-alive ones (the client must cope)."""
+        threads = [t for server in self._servers for t in server.drop_connections()]
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(deadline - time.monotonic(), 0))
+
     def connections(self, origin: str | None = None) -> int:
         """New connections accepted since start, on one origin ("hub" / "cdn") or both."""
         return sum(s.accepted for s in self._servers if origin is None or s.origin == origin)
