@@ -124,5 +124,5 @@ def test_a_download_in_progress_is_cancelled_when_the_window_closes(qtbot: QtBot
                     and s.state is DownloadState.DOWNLOADING, timeout=10_000)
     downloads.shutdown()
     assert not any(t.is_alive() for t in downloads.center.manager._threads.values())
-    assert downloads.center.status(REPO).state is DownloadState.CANCELLED
+    assert downloads.center.manager.status(REPO).state is DownloadState.CANCELLED
     assert not list((hf_cache.root / "models--fresh-org--Fresh-Qwen3-4bit").rglob("*.incomplete"))
