@@ -45,6 +45,8 @@ def describe_failure(exc: BaseException, repo_id: str, endpoint: str, *, has_tok
         return Failure("disk_full", str(exc))
     exc = _root_cause(exc)
     names = {cls.__name__ for cls in type(exc).__mro__}
+    if "OfflineModeIsEnabled" in names:
+        return Failure("network", "HF_HUB_OFFLINE is set, so nothing is downloaded; unset it to download.")
     if "GatedRepoError" in names:
         return Failure("gated", _gated_message(exc, repo_id, page, has_token=has_token), link=page)
     if "RevisionNotFoundError" in names:
@@ -62,7 +64,7 @@ def describe_failure(exc: BaseException, repo_id: str, endpoint: str, *, has_tok
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         left = f" Only {_size(free_bytes)} is left." if free_bytes is not None else ""
         return Failure("disk_full", "The disk is full: the download stopped and its partial file was removed."
-                       f"{left} Free space with Clean Up or by deleting models, then Resume.")
+                       f"{left} Free space with Clean Up or by deleting models, then try again.")
     if status is not None and status >= 500:
         return Failure("network", f"The Hub answered {status}; it may be having trouble.", retryable=True)
     if names & _NETWORK_CLASS_NAMES or "Consistency check failed" in str(exc):

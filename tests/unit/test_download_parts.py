@@ -70,6 +70,12 @@ def test_other_failures_in_words() -> None:
     assert failure(_http_error(HfHubHTTPError, 503, "down")).retryable
     assert failure(OSError("Consistency check failed: file should be of size 5")).kind == "network"
     assert failure(DownloadCancelled()).kind == "cancelled"
+    from huggingface_hub.errors import OfflineModeIsEnabled
+
+    try:
+        raise DryRunError("Dry run cannot be performed") from OfflineModeIsEnabled("offline")
+    except DryRunError as offline:
+        assert "HF_HUB_OFFLINE is set" in failure(offline).message and not failure(offline).retryable
     assert failure(ValueError("odd")).kind == "other" and not failure(ValueError("odd")).retryable
 
 
