@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from app.core.characteristics import ModelCharacteristics
-from app.core.model_entry import ConfigStatus, ModelEntry
+from app.core.model_entry import ConfigStatus, ModelEntry, Tier
 
 QUANT_OPTIONS = ("2", "3", "4", "5", "6", "8", "unquantized", "mxfp4", "nvfp4", "gptq", "awq", "other")
 QUANT_LABELS = {"2": "2-bit", "3": "3-bit", "4": "4-bit", "5": "5-bit", "6": "6-bit", "8": "8-bit",
@@ -102,6 +102,10 @@ class Facets:
 def facets(entry: ModelEntry) -> Facets:
     c = entry.characteristics or ModelCharacteristics()
     settled = entry.config_status is not ConfigStatus.PENDING or entry.source.value != "hub"
+    if not settled and entry.provenance:
+        # Until the config lands only listing facts decide: a guess from the name never hides a card
+        # (a hidden card is never on screen, so its config would never be fetched).
+        c = _without_guesses(c, entry)
     return Facets(
         family=c.architecture_family,
         quant=_quant_mask(c),
@@ -112,6 +116,17 @@ def facets(entry: ModelEntry) -> Facets:
         gated=bool(entry.gated),
         settled=settled,
     )
+
+
+# The characteristics each filter section reads; a section is unknown while its field is only a guess.
+_GUESSABLE = ("architecture_family", "quantization_bits", "quantization_mode", "parameter_count_estimate",
+              "max_position_embeddings", "is_multimodal", "multimodal_type", "is_moe", "torch_dtype",
+              "model_type")
+
+
+def _without_guesses(c: ModelCharacteristics, entry: ModelEntry) -> ModelCharacteristics:
+    guessed = {name: None for name, tier in entry.provenance if tier is Tier.NAME and name in _GUESSABLE}
+    return replace(c, **guessed) if guessed else c
 
 
 def _quant_mask(c: ModelCharacteristics) -> int:

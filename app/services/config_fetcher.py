@@ -37,12 +37,12 @@ from app.services.hub_client import (
     RateLimited,
     describe,
 )
+from app.services.network_state import Network
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 ResultKind = Literal["ok", "no_config", "gated", "not_found", "rate_limited", "offline", "failed"]
-StatusState = Literal["online", "offline", "rate_limited"]
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class FetchResult:
 
 @dataclass(frozen=True)
 class FetcherStatus:
-    state: StatusState
+    state: Network
     queued: int
     in_flight: int
     resume_at: float | None = None  # monotonic, when rate limited or offline retry is scheduled
@@ -231,6 +231,11 @@ class ConfigFetcher:
     def result(self, repo_id: str) -> FetchResult | None:
         return self._results.get(repo_id)
 
+    @property
+    def busy(self) -> bool:
+        """Something is being read from the store, fetched, or waits its turn (paused or not)."""
+        return bool(self._looking_up or self._in_flight or self._pending_ids())
+
     async def wait_idle(self) -> None:
         """Until nothing is queued, looked up or in flight (or the queue is paused offline)."""
         while True:
@@ -246,14 +251,14 @@ class ConfigFetcher:
         queued = len(self._pending_ids())
         in_flight = len(self._in_flight)
         if self._offline_reason is not None:
-            return FetcherStatus("offline", queued, in_flight, self._offline_until,
+            return FetcherStatus(Network.OFFLINE, queued, in_flight, self._offline_until,
                                  f"offline: {self._offline_reason}")
         limited = self.client.limiter.state(loop_time)
         if limited.limited:
             seconds = round(limited.resume_in(loop_time))
-            return FetcherStatus("rate_limited", queued, in_flight, limited.resume_at,
+            return FetcherStatus(Network.RATE_LIMITED, queued, in_flight, limited.resume_at,
                                  f"rate limited, resuming in {seconds} s")
-        return FetcherStatus("online", queued, in_flight)
+        return FetcherStatus(Network.ONLINE, queued, in_flight)
 
     # --- the store, on its own thread ---
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import importlib
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -20,7 +23,10 @@ from PySide6.QtCore import QObject, Signal
 from app.core.listing import with_config
 from app.core.model_entry import ConfigStatus, ModelEntry
 from app.services.local_cache import LocalModel, fill_sizes_async, scan_first_pass
+from app.services.network_state import Network
 from app.ui.errors import ErrorReporter
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from app.services.config_fetcher import ConfigFetcher, FetcherStatus, FetchResult
@@ -29,6 +35,24 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 OFFLINE_TEXT = "You're offline — My Models still works."
+# Results that say "not yet" rather than what the config is: the fetcher tries again, the card stays pending.
+_NOT_YET = ("rate_limited", "offline")
+
+
+class HubState(StrEnum):
+    IDLE = "idle"  # never searched
+    SEARCHING = "searching"
+    READY = "ready"
+    EMPTY = "empty"
+    OFFLINE = "offline"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class NetworkStatus:
+    state: Network
+    resume_at: float | None = None  # monotonic: when a rate limit or an offline pause ends
+    message: str = ""
 
 
 def first_pass_entries(cache_dir: str | None = None) -> tuple[list[LocalModel], list[ModelEntry]]:
@@ -45,8 +69,7 @@ class ListModel(Protocol):
     def update_entry(self, entry: ModelEntry) -> None: ...
     def update_entries(self, entries: list[ModelEntry]) -> None: ...
     def remove_ids(self, ids: Any) -> None: ...
-    def row_of(self, repo_id: str) -> Any: ...
-    def entry_at(self, row: int) -> ModelEntry | None: ...
+    def entry(self, repo_id: str) -> ModelEntry | None: ...
     def all_entries(self) -> list[ModelEntry]: ...
     def set_can_fetch_more(self, value: bool) -> None: ...
 
@@ -55,7 +78,8 @@ class Controller(QObject):
     local_state_changed = Signal()
     hub_state_changed = Signal()
     work_changed = Signal(str, str)  # key, words ("" when that work is done)
-    network_changed = Signal(str, object, str)  # "online"|"offline"|"rate_limited", resume_at (monotonic), words
+    network_changed = Signal(object)  # NetworkStatus
+    hub_results_replaced = Signal(bool)  # a search's first page is on screen; True when the query or sort is new
 
     def __init__(
         self,
@@ -95,7 +119,8 @@ class Controller(QObject):
         self._cursor: str | None = None
         self.hub_query: str | None = None  # the query on screen (None: never searched)
         self.hub_sort = "downloads"
-        self.hub_state = "idle"  # idle | searching | ready | empty | offline | error
+        self._shown_search: tuple[str, str] | None = None  # the query and sort whose results are on screen
+        self.hub_state = HubState.IDLE
         self.hub_message = ""
         self.hub_detail = ""  # the failure as the client described it (e.g. "offline: HF_HUB_OFFLINE is set")
         self.hub_total: int | None = None
@@ -103,6 +128,11 @@ class Controller(QObject):
         # still applies every condition, so these only make the pages denser in matches.
         self.hub_params: dict[str, str] = {}
         self._visible: tuple[list[str], list[str]] | None = None
+        # Every config answer so far, by id: applied to each entry with that id whenever it is (or comes
+        # back) in the list, so a card a search, sort or filter moved or hid still gets its facts.
+        self._known: dict[str, FetchResult] = {}
+        self._arrived: dict[str, FetchResult] = {}
+        self._apply_scheduled = False
         self._closed = False
 
     # --- My Models ---------------------------------------------------------------------------------
@@ -184,16 +214,17 @@ class Controller(QObject):
             self._hub_task = self.reporter.spawn(self._start_hub(), name="connecting to the Hub")
         return self._hub_task
 
-    @property
-    def hub_started(self) -> bool:
-        return self.fetcher is not None
-
     async def _start_hub(self) -> None:
         # httpx and the fetcher's imports cost tens of milliseconds: never on the GUI thread.
         fetcher_module = await asyncio.to_thread(importlib.import_module, "app.services.config_fetcher")
         store_module = importlib.import_module("app.services.config_store")
         hub_module = importlib.import_module("app.services.hub_client")
-        self.store = await asyncio.to_thread(store_module.ConfigStore, self.store_path)
+        try:
+            self.store = await asyncio.to_thread(store_module.ConfigStore, self.store_path)
+        except Exception as exc:
+            # Locked by another process past its timeout, or not writable: badges still come from the Hub.
+            log.warning("config store unavailable (%s: %s); configs come from the Hub only", type(exc).__name__, exc)
+            self.store = None
         self.client = client = hub_module.HubClient(self.hub_endpoint)
         try:
             # The token lookup imports huggingface_hub (~0.1 s): a worker thread does it once.
@@ -208,8 +239,8 @@ class Controller(QObject):
             self.client = None
             await client.aclose()
             if self.store is not None:
-                self.store.close()
-                self.store = None
+                store, self.store = self.store, None
+                await asyncio.to_thread(store.close)
             raise
         self.fetcher = fetcher
         if self._visible is not None:
@@ -231,7 +262,8 @@ class Controller(QObject):
             return
         query = query.strip()
         sort = sort or self.hub_sort
-        same = query == self.hub_query and sort == self.hub_sort and self.hub_state in ("ready", "empty")
+        same = query == self.hub_query and sort == self.hub_sort and self.hub_state in (HubState.READY,
+                                                                                       HubState.EMPTY)
         if same and not force:
             return
         self.hub_query, self.hub_sort = query, sort
@@ -239,7 +271,7 @@ class Controller(QObject):
             if task is not None and not task.done():
                 task.cancel()
         self._page_task = None
-        self._set_hub_state("searching", "")  # at once, so nothing reads the previous answer as this one's
+        self._set_hub_state(HubState.SEARCHING, "")  # at once: nothing reads the previous answer as this one's
         self._search_task = self.reporter.spawn(self._search(query, sort), name=f"searching the Hub for {query!r}")
 
     def set_hub_params(self, params: dict[str, str]) -> None:
@@ -256,7 +288,7 @@ class Controller(QObject):
         return self._search_task
 
     async def _search(self, query: str, sort: str) -> None:
-        self._set_hub_state("searching", "")
+        self._set_hub_state(HubState.SEARCHING, "")
         self.work_changed.emit("search", "Searching the Hub…")
         self.work_changed.emit("page", "")
         try:
@@ -267,7 +299,7 @@ class Controller(QObject):
             except Exception as exc:
                 # Already reported by the start-up task; here it only needs to read as a failed search.
                 self._hub_task = None  # the next search tries again
-                self._set_hub_state("error", f"Could not connect to the Hub ({type(exc).__name__}: {exc}). "
+                self._set_hub_state(HubState.ERROR, f"Could not connect to the Hub ({type(exc).__name__}: {exc}). "
                                              "Refresh (⌘R) to try again.")
                 return
             assert self.client is not None
@@ -277,43 +309,57 @@ class Controller(QObject):
                                                 pipeline_tag=self.hub_params.get("pipeline_tag"),
                                                 num_parameters=self.hub_params.get("num_parameters"))
             except hub_module.HubError as exc:
-                self._search_failed(exc)
+                self._search_failed(exc, query, sort)
                 return
         finally:
             if asyncio.current_task() is self._search_task:
                 self.work_changed.emit("search", "")
         self._cursor = page.next_cursor
         self.hub_total = page.total
-        self.hub_model.set_entries(page.entries)
+        new_search = self._shown_search != (query, sort)
+        self._shown_search = (query, sort)
+        self.hub_model.set_entries(self._with_known(page.entries))
         self.hub_model.set_can_fetch_more(self._cursor is not None)
-        self.network_changed.emit("online", None, "")
+        self._back_online()
+        self.hub_results_replaced.emit(new_search)
         if page.entries:
-            self._set_hub_state("ready", "")
+            self._set_hub_state(HubState.READY, "")
         elif query:
-            self._set_hub_state("empty", f"No MLX models match “{query}”. Try a shorter or different name.")
+            self._set_hub_state(HubState.EMPTY, f"No MLX models match “{query}”. Try a shorter or different name.")
         else:
-            self._set_hub_state("empty", "The Hub returned no MLX models.")
+            self._set_hub_state(HubState.EMPTY, "The Hub returned no MLX models.")
 
-    def _search_failed(self, exc: HubError) -> None:
+    def _search_failed(self, exc: HubError, query: str, sort: str) -> None:
         hub_module = importlib.import_module("app.services.hub_client")
         outcome = exc.outcome
         self.hub_detail = hub_module.describe(outcome)
-        self.hub_model.set_entries([])
-        self.hub_model.set_can_fetch_more(False)
-        self._cursor = None
+        # A refresh of what is on screen that fails keeps it on screen (marked by the state); a new query's
+        # failure must not leave the old query's cards looking like its answer.
+        if self._shown_search != (query, sort):
+            self._shown_search = None
+            self.hub_model.set_entries([])
+            self.hub_model.set_can_fetch_more(False)
+            self._cursor = None
         if isinstance(outcome, hub_module.Offline):
-            self.network_changed.emit("offline", None, hub_module.describe(outcome))
-            self._set_hub_state("offline", OFFLINE_TEXT)
+            self.network_changed.emit(NetworkStatus(Network.OFFLINE, None, hub_module.describe(outcome)))
+            self._set_hub_state(HubState.OFFLINE, OFFLINE_TEXT)
         elif isinstance(outcome, hub_module.RateLimited):
             resume_at = time.monotonic() + outcome.retry_after
-            self.network_changed.emit("rate_limited", resume_at, hub_module.describe(outcome))
-            self._set_hub_state("error", f"The Hub asked us to slow down — {hub_module.describe(outcome)}. "
-                                         "Refresh (⌘R) to try again.")
+            self.network_changed.emit(NetworkStatus(Network.RATE_LIMITED, resume_at, hub_module.describe(outcome)))
+            self._set_hub_state(HubState.ERROR, f"The Hub asked us to slow down — {hub_module.describe(outcome)}. "
+                                                "Refresh (⌘R) to try again.")
         else:
-            self._set_hub_state("error", f"The search failed: {hub_module.describe(outcome)}. "
-                                         "Refresh (⌘R) to try again.")
+            self._set_hub_state(HubState.ERROR, f"The search failed: {hub_module.describe(outcome)}. "
+                                                "Refresh (⌘R) to try again.")
 
-    def _set_hub_state(self, state: str, message: str) -> None:
+    def _back_online(self) -> None:
+        """The Hub answered: an offline pause of the config queue ends now, not when its timer runs out."""
+        if self.fetcher is not None and self.fetcher.status.state == Network.OFFLINE:
+            self.fetcher.resume()
+        else:
+            self.network_changed.emit(NetworkStatus(Network.ONLINE))
+
+    def _set_hub_state(self, state: HubState, message: str) -> None:
         self.hub_state, self.hub_message = state, message
         self.hub_state_changed.emit()
 
@@ -340,7 +386,7 @@ class Controller(QObject):
             return
         self.work_changed.emit("page", "")
         self._cursor = page.next_cursor
-        self.hub_model.append_entries(page.entries)
+        self.hub_model.append_entries(self._with_known(page.entries))
         self.hub_model.set_can_fetch_more(self._cursor is not None)
 
     # --- Hugging Face: configs of the visible cards ------------------------------------------------
@@ -350,41 +396,64 @@ class Controller(QObject):
         if self.fetcher is not None:
             self.fetcher.set_visible(ids, ahead)
 
-    def retry_configs(self, ids: list[str]) -> None:
+    def refresh_hub(self, query: str, sort: str) -> None:
+        """⌘R / Try again: the queue leaves an offline pause now, the search runs again, failed configs retry."""
         if self.fetcher is not None:
-            self.fetcher.retry(ids)
+            self.fetcher.resume()
+            failed = [e.id for e in self.hub_model.all_entries() if e.config_status is ConfigStatus.UNAVAILABLE]
+            for repo_id in failed:
+                self._known.pop(repo_id, None)
+            if failed:
+                self.fetcher.retry(failed)
+        self.search_hub(query, sort, force=True)
 
     def _on_result(self, repo_id: str, result: FetchResult) -> None:
-        row = self.hub_model.row_of(repo_id)
-        if row is None or row < 0:
+        """A config answer: remembered by id, and applied to the list on the next loop turn (batched)."""
+        if result.kind not in _NOT_YET:
+            self._known[repo_id] = result
+        self._arrived[repo_id] = result
+        if not self._apply_scheduled:
+            self._apply_scheduled = True
+            asyncio.get_running_loop().call_soon(self._apply_arrived)
+
+    def _apply_arrived(self) -> None:
+        self._apply_scheduled = False
+        arrived, self._arrived = self._arrived, {}
+        if self._closed:
             return
-        entry = self.hub_model.entry_at(row)
-        if entry is None:
-            return
-        if result.ok and result.characteristics is not None:
-            new = with_config(entry, result.characteristics)
-        elif result.kind in ("rate_limited", "offline"):
-            return  # still coming: the fetcher tries again, the card stays pending
-        else:
-            new = entry.with_changes(config_status=ConfigStatus.UNAVAILABLE, config_error=result.error or result.kind)
-        if new != entry:
-            self.hub_model.update_entry(new)
+        updates: list[ModelEntry] = []
+        for repo_id, result in arrived.items():
+            entry = self.hub_model.entry(repo_id)  # shown or hidden by a filter
+            if entry is None:
+                continue  # not in this list (any more): `_known` has it for when it comes back
+            new = _applied(entry, result)
+            if new != entry:
+                updates.append(new)
+        if updates:
+            self.hub_model.update_entries(updates)
+
+    def _with_known(self, entries: Iterable[ModelEntry]) -> list[ModelEntry]:
+        """New Hub entries with every config answer already known, so they arrive with their facts."""
+        known = self._known
+        return [_applied(e, known[e.id]) if e.id in known else e for e in entries]
 
     def _on_status(self, status: FetcherStatus) -> None:
         work = status.queued + status.in_flight
-        if status.state == "offline":
-            self.work_changed.emit("configs", "")
+        noun = "model" if work == 1 else "models"
+        if status.state == Network.OFFLINE:
+            self.work_changed.emit("configs", f"Details paused for {work} {noun}: offline" if work else "")
+        elif status.state == Network.RATE_LIMITED:
+            self.work_changed.emit("configs", f"Details paused for {work} {noun}: the Hub asked us to slow down"
+                                   if work else "")
         else:
-            noun = "config" if work == 1 else "configs"
-            self.work_changed.emit("configs", f"Fetching {work} {noun}…" if work else "")
-        self.network_changed.emit(status.state, status.resume_at, status.message)
+            self.work_changed.emit("configs", f"Fetching details for {work} {noun}…" if work else "")
+        self.network_changed.emit(NetworkStatus(status.state, status.resume_at, status.message))
 
     @property
     def configs_idle(self) -> bool:
         if self.fetcher is None:
             return True
-        status = self.fetcher.status
-        return status.state != "online" or (status.queued == 0 and status.in_flight == 0)
+        return self.fetcher.status.state != Network.ONLINE or not self.fetcher.busy
 
     # --- shutdown ----------------------------------------------------------------------------------
 
@@ -402,5 +471,14 @@ class Controller(QObject):
             await self.client.aclose()
             self.client = None
         if self.store is not None:
-            self.store.close()
-            self.store = None
+            store, self.store = self.store, None
+            await asyncio.to_thread(store.close)  # it may wait for another process's lock: never here
+
+
+def _applied(entry: ModelEntry, result: FetchResult) -> ModelEntry:
+    """An entry with a config answer: its facts, or why it cannot have them."""
+    if result.kind in _NOT_YET:
+        return entry
+    if result.ok and result.characteristics is not None:
+        return with_config(entry, result.characteristics)
+    return entry.with_changes(config_status=ConfigStatus.UNAVAILABLE, config_error=result.error or result.kind)

@@ -12,10 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QLabel,
     QListView,
     QMainWindow,
@@ -27,10 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.filters import FilterState, server_params
-from app.core.model_entry import ConfigStatus, ModelEntry
+from app.core.model_entry import ModelEntry
 from app.ui.cache_watch import CacheWatcher
 from app.ui.card_delegate import CardDelegate
-from app.ui.controller import Controller
+from app.ui.card_list_view import CardListView
+from app.ui.controller import Controller, HubState, NetworkStatus
 from app.ui.errors import ErrorBanner, ErrorReporter
 from app.ui.filter_chips import FilterChipsBar
 from app.ui.filter_settings import load_filter_state, save_filter_state
@@ -196,12 +196,6 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
 
-        # The fetcher is told what is on screen one event-loop turn after anything moved or changed.
-        self._visible_timer = QTimer(self)
-        self._visible_timer.setSingleShot(True)
-        self._visible_timer.setInterval(0)
-        self._visible_timer.timeout.connect(self._push_visible)
-
         self._make_actions()
         self._connect()
 
@@ -229,21 +223,15 @@ class MainWindow(QMainWindow):
 
     # --- building -----------------------------------------------------------------------------------
 
-    def _make_view(self, model: ModelListModel, hub_endpoint: str | None) -> QListView:
-        view = QListView(self.stack)
+    def _make_view(self, model: ModelListModel, hub_endpoint: str | None) -> CardListView:
+        view = CardListView(self.stack)
         view.setModel(model)
         hub_url = (hub_endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
         delegate = CardDelegate(view, hub_url=hub_url)
         view.setItemDelegate(delegate)
         delegate.link_activated.connect(lambda url: self.open_url(QUrl(url)))
-        view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        view.verticalScrollBar().setSingleStep(24)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setUniformItemSizes(False)
-        view.setFrameShape(QListView.Shape.NoFrame)
-        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
-        view.installEventFilter(self)
+        view.specs_requested.connect(lambda index, m=model: m.toggle_expanded(index.row()))
+        view.context_requested.connect(lambda index, at, v=view: self._context_menu(v, index, at))
         return view
 
     def _make_actions(self) -> None:
@@ -296,20 +284,16 @@ class MainWindow(QMainWindow):
         c.hub_state_changed.connect(self._update_hub_empty)
         c.hub_state_changed.connect(self._refresh_counts)
         c.work_changed.connect(self.status.set_work)
-        c.network_changed.connect(lambda state, at, msg: self.status.set_network(state, resume_at=at, message=msg))
+        c.network_changed.connect(self._on_network)
+        c.hub_results_replaced.connect(self._on_hub_results)
         self.local_model.count_changed.connect(self._refresh_counts)
         self.hub_model.count_changed.connect(self._refresh_counts)
         self.local_model.count_changed.connect(self._update_local_empty)
         self.hub_model.count_changed.connect(self._update_hub_empty)
         self.hub_model.more_requested.connect(c.request_more)
         self.watcher.changed.connect(self.controller.refresh_local)
-        # Anything that can change which Hub cards are on screen.
-        hub = self.hub_view
-        hub.verticalScrollBar().valueChanged.connect(self._schedule_visible)
-        for signal in (self.hub_model.rowsInserted, self.hub_model.rowsRemoved, self.hub_model.modelReset,
-                       self.hub_model.layoutChanged, self.hub_model.dataChanged):
-            signal.connect(self._schedule_visible)
-        hub.viewport().installEventFilter(self)
+        # One direction: the view says what is on screen, the controller asks the fetcher for it.
+        self.hub_view.visible_changed.connect(c.set_visible)
 
     # --- lifecycle ------------------------------------------------------------------------------------
 
@@ -333,7 +317,6 @@ class MainWindow(QMainWindow):
     async def aclose(self) -> None:
         self._watching = True  # never (re)started once shutting down
         self.watcher.stop()
-        self._visible_timer.stop()
         await self.controller.aclose()
 
     def save_settings(self) -> None:
@@ -357,7 +340,7 @@ class MainWindow(QMainWindow):
         return self._view
 
     @property
-    def current_list(self) -> QListView:
+    def current_list(self) -> CardListView:
         return self.hub_view if self._view == "hub" else self.local_view
 
     @property
@@ -374,7 +357,6 @@ class MainWindow(QMainWindow):
         self._refresh_counts()
         if view == "hub" and self._started:
             self._show_hub()
-        self._schedule_visible()
 
     def _show_hub(self) -> None:
         self.controller.start_hub()
@@ -392,7 +374,12 @@ class MainWindow(QMainWindow):
 
     def _on_text_changed(self, text: str) -> None:
         if self._view == "my":
-            self.local_model.set_text_filter(text)  # instant: it is all in memory
+            if text.strip() != self.local_model.text_filter:
+                self.local_model.set_text_filter(text)  # instant: it is all in memory
+                self.local_view.scrollToTop()  # a new query starts at the top
+            self._update_local_empty()
+        else:
+            self._update_hub_empty()
 
     def _on_search_requested(self, text: str) -> None:
         if self._view == "hub":
@@ -405,6 +392,15 @@ class MainWindow(QMainWindow):
             self.controller.search_hub(self.toolbar.search.text(), key)
         else:
             self._apply_local_sort(key)
+            self.local_view.scrollToTop()
+
+    def _on_hub_results(self, new_search: bool) -> None:
+        if new_search:
+            self.hub_view.scrollToTop()  # a new query or sort starts at the top
+
+    def _on_network(self, status: NetworkStatus) -> None:
+        self.status.set_network(status.state, resume_at=status.resume_at, message=status.message)
+        self._update_hub_empty()
 
     def _apply_local_sort(self, key: str) -> None:
         self.local_sort = key
@@ -417,10 +413,7 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         if self._view == "hub":
-            self.controller.search_hub(self.toolbar.search.text(), self.hub_sort, force=True)
-            failed = [e.id for e in self.hub_model.all_entries() if e.config_status is ConfigStatus.UNAVAILABLE]
-            if failed:
-                self.controller.retry_configs(failed)
+            self.controller.refresh_hub(self.toolbar.search.text(), self.hub_sort)
         else:
             self.controller.refresh_local()
 
@@ -504,16 +497,21 @@ class MainWindow(QMainWindow):
     def _update_hub_empty(self, *_args: object) -> None:
         c = self.controller
         state = c.hub_state
-        if state == "offline":
+        shown = self.hub_model.rowCount()
+        typed = self.toolbar.search.text().strip() if self._view == "hub" else c.hub_query
+        if typed != (c.hub_query or "") and state in (HubState.EMPTY, HubState.READY) and not shown:
+            # The field already says something else: the answer on screen is not this query's.
+            self.hub_empty.show_state("Searching the Hub…")
+        elif state == HubState.OFFLINE and not shown:
             self.hub_empty.show_state("You're offline", "My Models still works. " + _hub_hint(c.hub_detail),
                                       "Try again", self.refresh)
-        elif state == "error":
+        elif state == HubState.ERROR and not shown:
             self.hub_empty.show_state("The Hub could not be searched", c.hub_message, "Try again", self.refresh)
-        elif state == "empty":
+        elif state == HubState.EMPTY:
             self.hub_empty.show_state("No results", c.hub_message)
-        elif state in ("searching", "idle") and self.hub_model.rowCount() == 0:
+        elif state in (HubState.SEARCHING, HubState.IDLE) and shown == 0:
             self.hub_empty.show_state("Searching the Hub…")
-        elif state == "ready" and self.hub_model.rowCount() == 0 and not self._filters.is_empty:
+        elif state == HubState.READY and shown == 0 and not self._filters.is_empty:
             self.hub_empty.show_state("No results match the filters",
                                       "None of the results loaded so far match; remove a filter to see them.",
                                       "Clear filters", lambda: self.set_filter_state(FilterState()))
@@ -522,56 +520,15 @@ class MainWindow(QMainWindow):
 
     # --- what is on screen ------------------------------------------------------------------------
 
-    def _schedule_visible(self, *_args: object) -> None:
-        if self._view == "hub" and not self._visible_timer.isActive():
-            self._visible_timer.start()
-
     @property
     def visibility_pending(self) -> bool:
-        return self._visible_timer.isActive()
+        """The Hub list has a change it has not looked at yet (what is on screen may be about to change)."""
+        return self.hub_view.visibility_pending
 
-    def visible_rows(self, view: QListView) -> tuple[int, int] | None:
-        model = view.model()
-        if model is None or model.rowCount() == 0:
-            return None
-        viewport = view.viewport()
-        top = view.indexAt(QPoint(viewport.width() // 2, 1))
-        bottom = view.indexAt(QPoint(viewport.width() // 2, viewport.height() - 2))
-        first = top.row() if top.isValid() else 0
-        last = bottom.row() if bottom.isValid() else model.rowCount() - 1
-        return first, max(first, last)
-
-    def _push_visible(self) -> None:
-        if self._view != "hub":
-            return
-        rows = self.visible_rows(self.hub_view)
-        if rows is None:
-            self.controller.set_visible([], [])
-            return
-        first, last = rows
-        count = self.hub_model.rowCount()
-        ids = list(self.hub_model.visible_ids(first, last))
-        # The next screenful, nearest first: scrolling on finds its badges already there.
-        ahead_last = min(count - 1, last + (last - first + 1))
-        ahead = list(self.hub_model.visible_ids(last + 1, ahead_last)) if ahead_last > last else []
-        self.controller.set_visible(ids, ahead)
+    def visible_rows(self, view: CardListView) -> tuple[int, int] | None:
+        return view.visible_rows()
 
     # --- keys, context menu, actions ------------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.hub_view.viewport() and event.type() == QEvent.Type.Resize:
-            self._schedule_visible()
-        elif watched in (self.local_view, self.hub_view):
-            kind = event.type()
-            if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(event, QKeyEvent):
-                keys = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
-                if event.key() in keys and event.modifiers() in (Qt.KeyboardModifier.NoModifier,
-                                                                 Qt.KeyboardModifier.KeypadModifier):
-                    if kind == QEvent.Type.KeyPress:
-                        self.toggle_selected_specs()
-                    event.accept()
-                    return True
-        return super().eventFilter(watched, event)
 
     def selected_entry(self) -> ModelEntry | None:
         view = self.current_list
@@ -604,11 +561,7 @@ class MainWindow(QMainWindow):
         if index.isValid():
             self.current_model.toggle_expanded(index.row())
 
-    def _context_menu(self, view: QListView, pos: QPoint) -> None:
-        index = view.indexAt(pos)
-        if not index.isValid():
-            return
-        view.setCurrentIndex(index)
+    def _context_menu(self, view: QListView, index: QModelIndex, at: QPoint) -> None:
         entry = index.data(ENTRY_ROLE)
         if not isinstance(entry, ModelEntry):
             return
@@ -623,7 +576,7 @@ class MainWindow(QMainWindow):
         menu.addAction(self.specs_action)
         menu.addAction(self.refresh_action)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.popup(view.viewport().mapToGlobal(pos))
+        menu.popup(at)
 
 
 def _hub_hint(message: str) -> str:

@@ -42,7 +42,7 @@ _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
 _STATS_FIELDS = ("downloads", "likes", "last_modified", "created_at", "size_on_disk", "last_accessed")
 _OLDEST = float("-inf")
-PENDING_TOOLTIP = "Waiting for config.json to tell whether it matches the filters"
+PENDING_TOOLTIP = "Dimmed: waiting for this model's details (its config.json) to tell whether it matches the filters"
 
 
 def _timestamp(moment: datetime | None) -> float:
@@ -152,10 +152,15 @@ class ModelListModel(QAbstractListModel):
             self._row_of = {repo_id: row for row, repo_id in enumerate(self._rows)}
         return self._row_of.get(repo_id)
 
+    def entry(self, repo_id: str) -> ModelEntry | None:
+        """The entry with this id, whether a filter shows it or not."""
+        return self._entries.get(repo_id)
+
     def all_entries(self) -> list[ModelEntry]:
         return [self._entries[i] for i in self._order]
 
     def shown_entries(self) -> list[ModelEntry]:
+        """The entries on the rows, in row order (what the search and filters let through)."""
         return [self._entries[i] for i in self._rows]
 
     def visible_ids(self, first_row: int, last_row: int) -> list[str]:

@@ -8,6 +8,8 @@ import time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from app.services.network_state import Network
+
 
 def count_text(shown: int, total: int) -> str:
     if total <= 0:
@@ -33,7 +35,7 @@ class StatusBar(QStatusBar):
         self.addWidget(self.work_label, 1)
         self.addPermanentWidget(self.network_label)
         self._work: dict[str, str] = {}
-        self._state = ""  # nothing to say until the Hub has been used
+        self._state: Network | None = None  # nothing to say until the Hub has been used
         self._resume_at: float | None = None
         self._message = ""
         self._countdown = QTimer(self)
@@ -56,10 +58,10 @@ class StatusBar(QStatusBar):
     def work_text(self) -> str:
         return self.work_label.text()
 
-    def set_network(self, state: str, *, resume_at: float | None = None, message: str = "") -> None:
-        """`state` is "online", "offline" or "rate_limited"; `resume_at` is on the monotonic clock."""
+    def set_network(self, state: Network, *, resume_at: float | None = None, message: str = "") -> None:
+        """`resume_at` is on the monotonic clock."""
         self._state, self._resume_at, self._message = state, resume_at, message
-        if state == "rate_limited" and resume_at is not None:
+        if state == Network.RATE_LIMITED and resume_at is not None:
             self._countdown.start()
         else:
             self._countdown.stop()
@@ -70,11 +72,11 @@ class StatusBar(QStatusBar):
         return self.network_label.text()
 
     def _render_network(self) -> None:
-        if self._state == "offline":
+        if self._state == Network.OFFLINE:
             self.network_label.setText("● Offline")
             self.network_label.setToolTip(self._message or "The Hub cannot be reached; My Models still works.")
             self.network_label.setStyleSheet("color: #b45309;")
-        elif self._state == "rate_limited":
+        elif self._state == Network.RATE_LIMITED:
             text = "● Rate limited"
             if self._resume_at is not None:
                 seconds = max(0, math.ceil(self._resume_at - time.monotonic()))
@@ -84,7 +86,7 @@ class StatusBar(QStatusBar):
             self.network_label.setText(text)
             self.network_label.setToolTip(self._message or "The Hub asked us to slow down.")
             self.network_label.setStyleSheet("color: #b45309;")
-        elif self._state == "online":
+        elif self._state == Network.ONLINE:
             self.network_label.setText("● Online")
             self.network_label.setToolTip("Connected to the Hugging Face Hub")
             self.network_label.setStyleSheet("color: #15803d;")

@@ -358,7 +358,8 @@ def test_a_huge_filter_change_resets_once_and_still_filters(qtmodeltester) -> No
 
 
 def test_filter_state_and_text_combine_and_clearing_restores_every_row() -> None:
-    entries = samples() + variety()
+    # Decided entries only: an undecided Hub card is shown dimmed whatever its name says (tested below).
+    entries = [e for e in samples() + variety() if e.config_status is not ConfigStatus.PENDING]
     model = ModelListModel()
     model.set_entries(entries)
     counts: list[tuple[int, int]] = []
@@ -448,5 +449,25 @@ def test_a_big_filter_state_change_resets_once(qtmodeltester) -> None:  # type: 
     recorder = Recorder(model)
     model.set_filter_state(FilterState(quantization=frozenset({"8"})))
     assert recorder.kinds() == ["reset"]
-    assert ids(model) and all(model.entry_at(r).characteristics.quantization_bits == 8  # type: ignore[union-attr]
-                              for r in range(model.rowCount()))
+    decided = [model.entry_at(r) for r in range(model.rowCount()) if not model.is_pending(ids(model)[r])]
+    assert decided and all(e.characteristics.quantization_bits == 8 for e in decided)  # type: ignore[union-attr]
+
+
+def test_a_name_guess_never_hides_an_undecided_hub_card() -> None:
+    """'Llama-…-4bit' under a Qwen filter stays on screen, dimmed, until its config says what it is
+    (a hidden card is never on screen, so its config would never be fetched)."""
+    guessed_llama = hub("someone/Llama-3.2-1B-Instruct-4bit")
+    assert guessed_llama.characteristics is not None
+    assert guessed_llama.characteristics.architecture_family == "Llama"  # the name's guess
+    model = ModelListModel()
+    model.set_entries([guessed_llama, local("mlx-community/Qwen2.5-7B-Instruct-4bit", QWEN_CONFIG)])
+    model.set_filter_state(FilterState(families=frozenset({"Qwen"})))
+    assert guessed_llama.id in ids(model) and model.is_pending(guessed_llama.id)
+    tooltip = model.index(ids(model).index(guessed_llama.id), 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "waiting for this model's details" in tooltip
+    # Its config says Qwen after all (a fine-tune named after its base): it stays, no longer dimmed.
+    model.update_entry(with_config(guessed_llama, extract_characteristics(QWEN_CONFIG)))
+    assert guessed_llama.id in ids(model) and not model.is_pending(guessed_llama.id)
+    # A config that says Llama decides it out.
+    model.update_entry(with_config(guessed_llama, extract_characteristics({"model_type": "llama"})))
+    assert guessed_llama.id not in ids(model)

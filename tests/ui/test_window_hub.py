@@ -37,7 +37,7 @@ def wait_results(qtbot: QtBot, window: Any) -> None:
 
 def wait_configs(qtbot: QtBot, window: Any) -> None:
     def idle() -> bool:
-        return (window.controller.hub_started and not window.visibility_pending
+        return (window.controller.fetcher is not None and not window.visibility_pending
                 and window.controller.configs_idle)
     qtbot.waitUntil(idle, timeout=10_000)
 
@@ -63,7 +63,7 @@ def test_hub_search_fills_cards_and_configs_upgrade_badges(qtbot: QtBot, hf_cach
     assert window.status.count_label.text().endswith("models")
     wait_configs(qtbot, window)
     assert "Searching the Hub…" in work
-    assert any(t.startswith("Fetching ") and t.endswith(" configs…") for t in work)
+    assert any(t.startswith("Fetching details for ") and t.endswith(" models…") for t in work)
     qtbot.waitUntil(lambda: window.status.work_text == "", timeout=5_000)
 
 
