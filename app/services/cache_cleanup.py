@@ -8,6 +8,7 @@ downloads (`*.incomplete`) are unlinked here, each checked to lie inside the cac
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,10 +33,14 @@ class DeletionPlan:
     expected_freed: int  # what huggingface_hub will actually free (shared blobs excluded)
     cache_dir: str
     _strategy: Any = field(repr=False, compare=False, default=None)
+    # Folders huggingface_hub cannot read (no snapshots, a broken link...): removed whole, their own files
+    # counted (a link into a shared store frees nothing there).
+    broken: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"ids": list(self.repo_ids), "missing": list(self.missing), "sizes": self.sizes,
-                "expected_freed_bytes": self.expected_freed, "cache_dir": self.cache_dir}
+                "expected_freed_bytes": self.expected_freed, "cache_dir": self.cache_dir,
+                "broken": list(self.broken)}
 
 
 def plan_deletion(repo_ids: Iterable[str], cache_dir: str | None = None) -> DeletionPlan:
@@ -44,22 +49,44 @@ def plan_deletion(repo_ids: Iterable[str], cache_dir: str | None = None) -> Dele
     root = _root(cache_dir)
     info = _scan(root)
     by_id = {repo.repo_id: repo for repo in info.repos if repo.repo_type == "model"} if info else {}
-    found = tuple(r for r in wanted if r in by_id)
-    missing = tuple(r for r in wanted if r not in by_id)
-    if not found:
+    healthy = tuple(r for r in wanted if r in by_id)
+    broken = tuple(r for r in wanted if r not in by_id and _is_repo_folder(root, r))
+    missing = tuple(r for r in wanted if r not in by_id and r not in broken)
+    if not healthy and not broken:
         raise NothingToDelete(f"not in the cache ({root}): {', '.join(missing)}")
-    hashes = [rev.commit_hash for r in found for rev in by_id[r].revisions]
-    strategy = info.delete_revisions(*hashes) if info else None
-    _check_inside(root, [by_id[r].repo_path for r in found])
-    return DeletionPlan(found, missing, {r: by_id[r].size_on_disk for r in found},
-                        strategy.expected_freed_size if strategy else 0, root, strategy)
+    hashes = [rev.commit_hash for r in healthy for rev in by_id[r].revisions]
+    strategy = info.delete_revisions(*hashes) if info and hashes else None
+    _check_inside(root, [by_id[r].repo_path for r in healthy])
+    sizes = {r: by_id[r].size_on_disk for r in healthy} | {r: _own_bytes(Path(root) / _folder(r)) for r in broken}
+    freed = (strategy.expected_freed_size if strategy else 0) + sum(sizes[r] for r in broken)
+    found = tuple(r for r in wanted if r in sizes)
+    return DeletionPlan(found, missing, sizes, freed, root, strategy, broken)
 
 
 def execute_deletion(plan: DeletionPlan) -> int:
-    """Delete; returns the bytes freed as huggingface_hub expected them."""
+    """Delete; returns the bytes freed as planned."""
     if plan._strategy is not None:
         plan._strategy.execute()
+    for repo_id in plan.broken:
+        if _is_repo_folder(plan.cache_dir, repo_id):
+            shutil.rmtree(Path(plan.cache_dir) / _folder(repo_id))
     return plan.expected_freed
+
+
+def _is_repo_folder(root: str, repo_id: str) -> bool:
+    folder = Path(root) / _folder(repo_id)
+    return folder.is_dir() and not folder.is_symlink() and _is_inside(root, folder / "x")
+
+
+def _own_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file() and not path.is_symlink():
+                total += path.lstat().st_size
+        except OSError:
+            continue
+    return total
 
 
 CleanupKind = Literal["detached revision", "partial download"]

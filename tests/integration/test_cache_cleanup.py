@@ -143,3 +143,21 @@ def test_an_absent_cache_has_nothing_to_clean(tmp_path: Path) -> None:
     assert plan.items == () and plan.expected_freed == 0
     with pytest.raises(NothingToDelete):
         plan_deletion(["org/x"], str(tmp_path / "nowhere"))
+
+
+def test_a_broken_model_huggingface_hub_cannot_read_can_still_be_deleted(
+        tmp_path: Path, cache: tuple[Path, Repo, str, Repo]) -> None:
+    root, _two, _old, keep = cache
+    builder = CacheBuilder(root)
+    broken = builder.add_model("org/broken", {"config.json": {"model_type": "llama"},
+                                              "model.safetensors": b"X" * 12_000})
+    broken.blob_for("config.json").unlink()  # a broken link: scan_cache_dir gives up on this repo
+    assert "org/broken" not in {r.repo_id for r in scan(root).repos} and scan(root).warnings
+    plan = plan_deletion(["org/broken", "org/keep"], str(root))
+    assert plan.broken == ("org/broken",) and plan.repo_ids == ("org/broken", "org/keep")
+    own = 12_000 + len(broken.commit)  # the weights' blob and refs/main
+    assert plan.sizes["org/broken"] == own
+    assert plan.expected_freed == own + keep.blob_bytes
+    execute_deletion(plan)
+    assert not broken.path.exists() and not keep.path.exists()
+    assert {r.repo_id for r in scan(root).repos} == {"org/two-revs", "org/by-commit"}
