@@ -34,6 +34,7 @@ class Failure:
     message: str  # one or two sentences a person can act on; never the token
     retryable: bool = False
     link: str | None = None  # the model page, for gated repos
+    retry_after: float | None = None  # what the Hub asked us to wait (rate limit), in seconds
 
 
 def describe_failure(exc: BaseException, repo_id: str, endpoint: str, *, has_token: bool,
@@ -60,7 +61,8 @@ def describe_failure(exc: BaseException, repo_id: str, endpoint: str, *, has_tok
     if status == 429:
         wait = _retry_after(exc)
         when = f"in {wait} s" if wait else "in a few minutes"
-        return Failure("rate_limited", f"The Hub's rate limit was reached; try again {when}.", retryable=True)
+        return Failure("rate_limited", f"The Hub's rate limit was reached; try again {when}.", retryable=True,
+                       retry_after=float(wait) if wait else None)
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         left = f" Only {_size(free_bytes)} is left." if free_bytes is not None else ""
         return Failure("disk_full", "The disk is full: the download stopped and its partial file was removed."

@@ -90,6 +90,15 @@ class DownloadStatus:
 
 
 StatusSink = Callable[[DownloadStatus], None]
+MAX_RATE_LIMIT_WAIT = 300.0
+
+
+def _when_to_resume(failure: Failure) -> str:
+    if failure.kind == "rate_limited":
+        return "Paused: press Resume once the limit resets."
+    if "answered" in failure.message:  # a 5xx: the Hub is up but unwell
+        return "Paused: press Resume a little later."
+    return "Paused: press Resume when the connection is back."
 
 
 class _Rate:
@@ -174,7 +183,8 @@ class DownloadJob:
                 if failure.kind == "cancelled":
                     return self._finish(DownloadState.CANCELLED, f"Cancelled. {RESUME_NOTE}", None)
                 if failure.retryable and attempt < len(self._backoff):
-                    delay = self._backoff[attempt]
+                    # The Hub's own reset time wins over our backoff (retrying earlier only earns another 429).
+                    delay = max(self._backoff[attempt], min(failure.retry_after or 0.0, MAX_RATE_LIMIT_WAIT))
                     attempt += 1
                     self._update(state=DownloadState.RETRYING, bytes_per_second=None, eta_seconds=None,
                                  failure=failure, force=True,
@@ -184,9 +194,8 @@ class DownloadJob:
                         return self._finish(DownloadState.CANCELLED, f"Cancelled. {RESUME_NOTE}", None)
                     continue
                 if failure.retryable:
-                    return self._finish(DownloadState.PAUSED,
-                                        f"{failure.message} Paused: press Resume when it is back. {RESUME_NOTE}",
-                                        failure)
+                    return self._finish(DownloadState.PAUSED, f"{failure.message} {_when_to_resume(failure)} "
+                                        f"{RESUME_NOTE}", failure)
                 return self._finish(DownloadState.FAILED, failure.message, failure)
             return self._finish(DownloadState.DONE, "Downloaded.", None, snapshot_path=path)
 

@@ -260,11 +260,15 @@ def test_not_found_and_rate_limited_are_said_in_words(sim: HubSim, cache: Path) 
     assert missing.state is DownloadState.FAILED and missing.failure is not None
     assert missing.failure.kind == "not_found" and "not found" in missing.message
 
-    sim.faults.add(Fault("rate_limit", path=r"^/api/models/", count=None, seconds=30))
-    limited = job(sim, cache, backoff=(0.0,)).run()
+    sim.faults.add(Fault("rate_limit", path=r"^/api/models/", count=None, seconds=1))
+    recorder = Recorder()
+    limited = job(sim, cache, recorder, backoff=(0.0,)).run()
     assert limited.state is DownloadState.PAUSED and limited.failure is not None
     assert limited.failure.kind == "rate_limited" and "rate limit" in limited.message
-    assert "30 s" in limited.message
+    assert "in 1 s" in limited.message and "once the limit resets" in limited.message
+    # The retry waited for the Hub's reset (t=1), not our zero backoff.
+    retrying = next(s for s in recorder.statuses if s.state is DownloadState.RETRYING)
+    assert "Retrying in 1 s" in retrying.message
 
 
 def test_a_hub_that_is_gone_is_retried_then_paused(cache: Path) -> None:
