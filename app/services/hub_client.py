@@ -17,15 +17,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
+from urllib.request import getproxies
 
 import httpx
 
 from app import __version__
 from app.core.config_parse import MAX_CONFIG_BYTES, ConfigError, parse_config_object
+from app.core.hub_address import DEFAULT_ENDPOINT, InvalidEndpoint, parse_endpoint
+from app.core.hub_address import model_url as hub_model_url
 from app.core.listing import entry_from_listing
 from app.core.model_entry import ModelEntry
 from app.core.model_id import InvalidModelId, validate_model_id
 from app.services.rate_limit import API, RESOLVERS, RateLimiter, parse_rate_limit, retry_after_seconds
+from app.services.warm_connections import ConnectionWarmer, warm_transport
 
 
 def _fail_fast_on_missing_sniffio() -> None:
@@ -38,13 +42,17 @@ def _fail_fast_on_missing_sniffio() -> None:
 
 _fail_fast_on_missing_sniffio()
 
-DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 SEARCH_EXPAND = ("downloads", "likes", "lastModified", "createdAt", "gated", "tags", "pipeline_tag",
                  "library_name", "config", "safetensors", "trendingScore")
 SORTS = {"downloads": "downloads", "likes": "likes", "trending": "trendingScore", "updated": "lastModified",
          "created": "createdAt"}
 MAX_LISTING_BYTES = 32 * 1024 * 1024  # a 1000-item page with configs is a few MB
+# One screen of config fetches at once (the fetcher's concurrency): that many connections kept ready.
+WARM_CONNECTIONS = 12
+# Idle connections stay open across pauses in browsing (a handshake costs two round trips); one the
+# server has closed meanwhile is noticed before reuse.
+POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
 _TRUE = ("1", "on", "yes", "true")
 
 
@@ -172,14 +180,22 @@ class HubClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         raw = endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
-        self.endpoint = raw.strip().rstrip("/")
-        self._endpoint_origin = _origin(httpx.URL(self.endpoint))
+        # A bad address is a setup error every request reports in words (never the default Hub instead).
+        self.setup_error: str | None = None
+        try:
+            self.endpoint = parse_endpoint(raw, source="HF_ENDPOINT" if not endpoint else "the Hub address")
+        except InvalidEndpoint as exc:
+            self.setup_error, self.endpoint = str(exc), raw.strip().rstrip("/")
+        self._endpoint_origin = _origin(httpx.URL(self.endpoint)) if self.setup_error is None else ("", "", None)
         # token: a string is used as given, False means anonymous, None means huggingface_hub's lookup.
         self._token: str | None = None
         self._token_resolved = isinstance(token, str) or token is False
         if isinstance(token, str):
             self._token = token.strip() or None
         self.limiter = limiter or RateLimiter()
+        self._warmer: ConnectionWarmer | None = None
+        if transport is None and not _proxy_configured():
+            transport, self._warmer = warm_transport(POOL_LIMITS)
         self._client = httpx.AsyncClient(
             follow_redirects=True,
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
@@ -199,7 +215,22 @@ class HubClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        if self._warmer is not None:
+            await self._warmer.aclose()
         await self._client.aclose()
+
+    async def warm_up(self, n: int = WARM_CONNECTIONS) -> int:
+        """Have `n` connections to the Hub open and idle, so the next search and its first screen of
+        configs pay no handshakes (TCP + TLS: two round trips each). Call it while the person types.
+        Sends no HTTP request (nothing counts against the rate limits), never raises; returns how many
+        connections are ready (0 when offline, behind a proxy, or unreachable)."""
+        if self._warmer is None or offline_mode():
+            return 0
+        try:
+            timeout = self._client.timeout.connect
+            return await self._warmer.warm(httpx.URL(self.endpoint), n, timeout=timeout)
+        except (httpx.HTTPError, OSError, ValueError):
+            return 0
 
     @property
     def has_token(self) -> bool:
@@ -208,7 +239,7 @@ class HubClient:
         return self._resolve_token() is not None
 
     def model_url(self, repo_id: str) -> str:
-        return f"{self.endpoint}/{repo_id}"
+        return hub_model_url(repo_id, self.endpoint)
 
     def _resolve_token(self) -> str | None:
         if not self._token_resolved:
@@ -292,6 +323,8 @@ class HubClient:
         max_wait: float | None = 5.0,
     ) -> SearchPage:
         """One page of `/api/models`. `cursor` is a previous page's `next_cursor`. Raises HubError."""
+        if self.setup_error is not None:
+            raise HubError(Failed(self.setup_error))
         if offline_mode():
             raise HubError(Offline("HF_HUB_OFFLINE is set"))
         if cursor is not None:
@@ -356,6 +389,8 @@ class HubClient:
             repo_id = validate_model_id(repo_id)
         except InvalidModelId as exc:
             return Failed(str(exc))
+        if self.setup_error is not None:
+            return Failed(self.setup_error)
         if offline_mode():
             return Offline("HF_HUB_OFFLINE is set")
         org, name = repo_id.split("/")
@@ -388,6 +423,11 @@ class HubClient:
         except ConfigError as exc:
             return Failed(f"config.json is {exc}")
         return ConfigOk(config, new_etag, commit)
+
+
+def _proxy_configured() -> bool:
+    # httpx honours proxy settings only for a client without a transport of ours: keep it that way then.
+    return bool({"http", "https", "all"} & set(getproxies()))
 
 
 def _bucket_for(path: str) -> str:

@@ -1,8 +1,12 @@
 """Hub benchmarks against the simulator (a plain script: `python tests/benchmarks/bench_hub.py`).
 
-Prints `BENCH name value` lines:
-- hub_visible_badges_rtt: with 100 ms per request, from a search submitted to every row of a 12-row
-  viewport having its config-tier characteristics, in round trips (elapsed / 0.1 s). Target <= 3.
+Prints `BENCH name value` lines. The simulator charges what HTTPS charges: 100 ms per request, and a new
+connection's first answer waits two more round trips (TCP + TLS 1.3) from when it was opened.
+- hub_visible_badges_rtt: from a search submitted to every row of a 12-row viewport having its config-tier
+  characteristics, in round trips (elapsed / 0.1 s). The person typed the query first (the 300 ms search
+  debounce), and the client opened its connections then. Target <= 3: the search, the config request and
+  the Hub's same-host 307 hop, one round trip each.
+- hub_connections_per_search: new connections the Hub accepted from the first keystroke to that screen.
 - hub_offscreen_config_requests: config requests for ids never on screen, beyond a one-screen prefetch
   margin, while flinging through 240 results two screens at a time. Target 0.
 - hub_relaunch_config_requests: a second run (new client and fetcher) over the same store. Target 0.
@@ -36,6 +40,8 @@ from app.services.hub_client import HubClient  # noqa: E402
 from tests.hubsim import HubSim, SimModel  # noqa: E402
 
 LATENCY = 0.1
+HANDSHAKE = 2 * LATENCY  # TCP, then TLS 1.3, before a new connection's first answer
+TYPING = 0.3  # app.ui.toolbar.SEARCH_DEBOUNCE_MS: the search goes out this long after the last keystroke
 SCREEN = 12
 N_RESULTS = 240
 
@@ -135,6 +141,7 @@ async def visible_and_relaunch(tmp: Path) -> None:
     with HubSim(corpus=False) as sim:
         add_models(sim, "bench", N_RESULTS)
         sim.faults.latency = LATENCY
+        sim.faults.handshake = HANDSHAKE
         with ConfigStore(tmp / "browse.sqlite3") as store:
             elapsed, visible = await browse(sim, store, "bench")
             bench("hub_visible_badges_rtt_inprocess", elapsed / LATENCY,
@@ -153,8 +160,9 @@ async def visible_and_relaunch(tmp: Path) -> None:
                   f"same store, new client and fetcher; {shown} ids shown again, all from the store")
 
 
-async def first_screen(url: str, store_path: Path) -> float:
-    """Seconds from a search submitted to the first screen's characteristics all being known."""
+async def first_screen(url: str, store_path: Path, warm: bool) -> float:
+    """Seconds from a search submitted to the first screen's characteristics all being known. With `warm`
+    the person types first and the client opens its connections meanwhile, as the window does."""
     results: set[str] = set()
     done = asyncio.Event()
     first: list[str] = []
@@ -168,7 +176,10 @@ async def first_screen(url: str, store_path: Path) -> float:
         async with HubClient(url, token=False) as client:
             fetcher = ConfigFetcher(client, store, on_result)
             await fetcher.start()
+            warming = asyncio.create_task(client.warm_up()) if warm else None
             try:
+                if warming is not None:
+                    await asyncio.sleep(TYPING)  # the person typing (the debounce after the last key)
                 start = time.monotonic()
                 page = await client.search(author="bench", limit=50)
                 ids = [e.id for e in page.entries]
@@ -177,31 +188,48 @@ async def first_screen(url: str, store_path: Path) -> float:
                 await done.wait()
                 return time.monotonic() - start
             finally:
+                if warming is not None:
+                    await warming
                 await fetcher.stop()
 
 
-def _serve_elsewhere(conn: Connection, resolve_cache: str) -> None:
+def _serve_elsewhere(conn: Connection, resolve_cache: str, handshake: float) -> None:
     with HubSim(corpus=False) as sim:
         add_models(sim, "bench", 60)
         sim.resolve_cache = resolve_cache
         sim.faults.latency = LATENCY
+        sim.faults.handshake = handshake
         conn.send(sim.url)
-        conn.recv()  # until the parent is done
+        while conn.recv() == "connections":  # until the parent says stop
+            conn.send(sim.connections("hub"))
 
 
-def rtt_with_remote_hub(tmp: Path, resolve_cache: str, runs: int = 3) -> float:
-    """Median first-screen time against a simulator in another process, as the real Hub is: an in-process
-    simulator's threads would compete with the client for the interpreter lock and inflate the figure."""
+def rtt_with_remote_hub(tmp: Path, resolve_cache: str, *, handshake: float = HANDSHAKE, warm: bool = True,
+                        runs: int = 5) -> tuple[float, float]:
+    """Median first-screen time, and new connections per search, against a simulator in another process,
+    as the real Hub is: an in-process simulator's threads would compete with the client for the
+    interpreter lock and inflate the figure."""
     parent, child = multiprocessing.Pipe()
-    server = multiprocessing.get_context("spawn").Process(target=_serve_elsewhere, args=(child, resolve_cache))
+    server = multiprocessing.get_context("spawn").Process(target=_serve_elsewhere,
+                                                          args=(child, resolve_cache, handshake))
     server.start()
+    times, connections = [], []
     try:
         url = parent.recv()
-        times = [asyncio.run(first_screen(url, tmp / f"remote-{resolve_cache}-{i}.sqlite3")) for i in range(runs)]
+        for i in range(runs):
+            parent.send("connections")
+            before = parent.recv()
+            store = tmp / f"remote-{resolve_cache}-{handshake}-{warm}-{i}.sqlite3"
+            times.append(asyncio.run(first_screen(url, store, warm)))
+            parent.send("connections")
+            connections.append(parent.recv() - before)
     finally:
         parent.send("stop")
         server.join(10)
-    return statistics.median(times)
+    spread = ", ".join(f"{t / LATENCY:.2f}" for t in times)
+    print(f"# runs ({resolve_cache}, handshake {handshake * 1000:.0f} ms, warm={warm}): {spread} RTT; "
+          f"connections {connections}", flush=True)
+    return statistics.median(times), statistics.median(connections)
 
 
 async def budget(tmp: Path) -> None:
@@ -235,11 +263,20 @@ async def budget(tmp: Path) -> None:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-hub-") as tmp:
         asyncio.run(visible_and_relaunch(Path(tmp)))
-        elapsed = rtt_with_remote_hub(Path(tmp), "some")
+        elapsed, connections = rtt_with_remote_hub(Path(tmp), "some")
         bench("hub_visible_badges_rtt", elapsed / LATENCY,
-              f"{elapsed * 1000:.0f} ms at {LATENCY * 1000:.0f} ms/request, simulator in its own process, half "
-              "the configs behind the Hub's same-host 307 (so 3 is the floor)")
-        elapsed = rtt_with_remote_hub(Path(tmp), "never")
+              f"{elapsed * 1000:.0f} ms at {LATENCY * 1000:.0f} ms/request + {HANDSHAKE * 1000:.0f} ms per new "
+              "connection, simulator in its own process, half the configs behind the Hub's same-host 307 (so 3 "
+              "is the floor); connections opened while typing")
+        bench("hub_connections_per_search", connections,
+              "new connections from the first keystroke to the first screen (HTTP/1.1: one per concurrent fetch)")
+        elapsed, connections = rtt_with_remote_hub(Path(tmp), "some", warm=False, runs=3)
+        bench("hub_visible_badges_rtt_cold", elapsed / LATENCY,
+              f"info: no connections opened ahead (every one pays its handshake); {connections:.0f} connections")
+        elapsed, _ = rtt_with_remote_hub(Path(tmp), "some", handshake=0.0, warm=False, runs=3)
+        bench("hub_visible_badges_rtt_free_connections", elapsed / LATENCY,
+              "info: a simulator that charges nothing for new connections (the figure before the handshake knob)")
+        elapsed, _ = rtt_with_remote_hub(Path(tmp), "never", runs=3)
         bench("hub_visible_badges_rtt_no_hop", elapsed / LATENCY, "info: configs served without the 307 hop")
         asyncio.run(budget(Path(tmp)))
 

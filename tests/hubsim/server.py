@@ -64,6 +64,8 @@ class _Server(ThreadingHTTPServer):
             self.conn_threads.add(thread)
             self.conn_sockets.add(request)
             self.accepted += 1
+        with self.sim._log_changed:
+            self.sim._log_changed.notify_all()
         thread.start()
 
     def _serve_connection(self, request: Any, client_address: Any) -> None:
@@ -400,8 +402,17 @@ class HubSim:
         threads = [t for server in self._servers for t in server.drop_connections()]
         deadline = time.monotonic() + timeout
         for thread in threads:
-            thread.join(max(deadline - time.monotonic(), 0))
+            if thread.ident is not None:  # not started yet: it finds its socket shut and ends by itself
+                thread.join(max(deadline - time.monotonic(), 0))
 
     def connections(self, origin: str | None = None) -> int:
         """New connections accepted since start, on one origin ("hub" / "cdn") or both."""
         return sum(s.accepted for s in self._servers if origin is None or s.origin == origin)
+
+    def wait_for_connections(self, n: int, origin: str | None = None, timeout: float = 5.0) -> int:
+        """Block until at least `n` connections were accepted (a client's connect returns before the
+        server's accept); returns the count, TimeoutError if it stays below."""
+        with self._log_changed:
+            if not self._log_changed.wait_for(lambda: self.connections(origin) >= n, timeout):
+                raise TimeoutError(f"{self.connections(origin)} connections accepted, expected {n}")
+        return self.connections(origin)
