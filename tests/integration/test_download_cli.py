@@ -187,3 +187,41 @@ def test_the_commands_import_no_qt(env: dict[str, str], filled: CacheBuilder) ->
                           timeout=120, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_ctrl_c_cancels_at_once_and_keeps_no_partial_file(env: dict[str, str], hubsim: HubSim) -> None:
+    import hashlib
+    import signal
+
+    from tests.hubsim import Fault
+
+    hubsim.faults.add(Fault("slow_drip", origin="cdn", path=hashlib.sha256(WEIGHTS).hexdigest(), seconds=60))
+    proc = subprocess.Popen([sys.executable, "-m", "app", "download", "org/cli-4bit"], env=env, cwd=ROOT,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        hubsim.wait_for_request(origin="cdn", timeout=30)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert time.monotonic() - started < 15  # the drip would have taken a minute
+    assert "cancelled; finished files are kept" in err and "Traceback" not in err
+    assert not list(cache_of(env).rglob("*.incomplete"))
+
+
+def test_a_disk_too_small_exits_4_before_anything_moves(env: dict[str, str], hubsim: HubSim,
+                                                         tmp_path: Path) -> None:
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True,
+                      check=False).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        done = app({**env, "HF_HUB_CACHE": str(mount / "hub")}, "download", "org/cli-4bit")
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+    assert done.returncode == 4, done.stderr
+    assert "needs 1.5 MB but only 1.0 MB is free" in done.stderr and "Clean Up" in done.stderr
+    assert not [r for r in hubsim.requests(origin="cdn") if r.method == "GET"]
