@@ -125,6 +125,9 @@ class DownloadsFeature(QObject):
             added.append(self._menu_item(menu, label, lambda: self.download(entry.id)))
         elif view is self.window.hub_view and entry.source is Source.HUB:
             added.append(self._menu_item(menu, "Download", lambda: self.download(entry.id)))
+        elif entry.source is not Source.HUB and entry.problem:
+            # A half-downloaded model (or one missing files): the same download fetches only what lacks.
+            added.append(self._menu_item(menu, "Download Missing Files", lambda: self.download(entry.id)))
         if view is self.window.local_view:
             count = len(self.selected_local())
             self.delete_action.setText("Delete…" if count <= 1 else f"Delete {count} Models…")
