@@ -107,6 +107,7 @@ class WarmBackend(httpcore.AsyncNetworkBackend):
         self._max_idle = max_idle
         self._clock = clock
         self._ahead: dict[tuple[str, int], list[_Ahead]] = {}
+        self._closed = False
         self.handed_out = 0  # connections the pool got from the warm stash (tests and benchmarks read it)
 
     # --- what httpcore's pool calls ---
@@ -142,6 +143,8 @@ class WarmBackend(httpcore.AsyncNetworkBackend):
                    timeout: float | None) -> int:
         """Open connections until `n` are waiting for this host; returns how many are ready now.
         Failures are quiet: the request that would have used the connection opens its own."""
+        if self._closed:
+            return 0
         await self._drop_stale(host, port)
         queue = self._ahead.setdefault((host, port), [])
         for _ in range(max(0, n - len(queue))):
@@ -173,7 +176,11 @@ class WarmBackend(httpcore.AsyncNetworkBackend):
             try:
                 stream = await asyncio.shield(ahead.task)
             except asyncio.CancelledError:
-                queue.insert(0, ahead)  # the request was cancelled; the connection stays for the next
+                # The request was cancelled (a search preempted by typing): the connection is for the next.
+                if self._closed:
+                    ahead.task.cancel()
+                else:
+                    self._ahead.setdefault((host, port), []).insert(0, ahead)
                 raise
             if stream is None:
                 continue
@@ -197,6 +204,7 @@ class WarmBackend(httpcore.AsyncNetworkBackend):
 
     async def aclose(self) -> None:
         """Close every connection opened ahead and not handed out (and stop those still connecting)."""
+        self._closed = True
         queues, self._ahead = list(self._ahead.values()), {}
         for ahead in (a for queue in queues for a in queue):
             ahead.task.cancel()

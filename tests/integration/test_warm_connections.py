@@ -193,3 +193,44 @@ def test_an_https_connection_opened_ahead_is_not_handshaken_twice() -> None:
     assert counting.connects == 1
     assert counting.handshakes == ["hub.example"]  # once, ahead; the pool's start_tls got it back
     assert warm.handed_out == 1
+
+
+class _GatedBackend(_CountingBackend):
+    """Connects only once `gate` is set: a connection opened ahead that is still connecting."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        self.gate = asyncio.Event()
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+                          ) -> httpcore.AsyncNetworkStream:
+        await self.gate.wait()
+        return await super().connect_tcp(host, port, timeout)
+
+
+def test_a_cancelled_search_leaves_its_connection_for_the_next() -> None:
+    # Typing on cancels the running search; the connection it was waiting for must not be lost with it.
+    gated = _GatedBackend()
+    warm = WarmBackend(gated)
+
+    async def main() -> None:
+        warming = asyncio.create_task(warm.warm("hub.example", 80, 1, tls=None, timeout=5))
+        while warm.ahead("hub.example", 80) < 1:
+            await asyncio.sleep(0)  # one loop turn: the warm-up registers its connection
+        search = asyncio.create_task(warm.connect_tcp("hub.example", 80))
+        await asyncio.sleep(0)
+        search.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await search
+        assert warm.ahead("hub.example", 80) == 1
+        gated.gate.set()
+        assert await warming == 1
+        stream = await warm.connect_tcp("hub.example", 80)  # the next search
+        await stream.aclose()
+        await warm.aclose()
+
+    asyncio.run(main())
+    assert gated.connects == 1
+    assert warm.handed_out == 1
