@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from app import __version__
+from app.core.window_size import MIN_HEIGHT, MIN_WIDTH
 
 SORTS = ("downloads", "likes", "trending", "updated", "created")
 
@@ -25,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--query", help="search text to start with")
     parser.add_argument("--expand", type=int, metavar="N", help="open the specs of the first N cards")
     parser.add_argument("--dark", action="store_true", help="use the dark palette")
-    parser.add_argument("--size", metavar="WxH", help="window size for --screenshot")
+    parser.add_argument("--size", metavar="WxH",
+                        help=f"window size, for example 1200x800 (at least {MIN_WIDTH}x{MIN_HEIGHT})")
     parser.add_argument("--self-test", action="store_true", help="check the bundle can start, then exit")
     parser.add_argument("--quick-search", metavar="QUERY",
                         help="with --screenshot: save the quick search showing QUERY's results instead of the window")

@@ -20,6 +20,12 @@ def display_available() -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.commands import gui_args
+    from app.commands.output import fail
+
+    bad = gui_args.problem(args)
+    if bad is not None:
+        return fail(bad, code=2)
     if args.screenshot or args.self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     elif not display_available():

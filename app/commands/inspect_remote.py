@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
-from app.commands.inspect import print_characteristics, runtime_for
-from app.commands.output import fail
+from app.commands.output import endpoint_problem, fail, print_characteristics, runtime_for
 from app.core.characteristics import extract_characteristics
 from app.core.config_parse import MAX_CONFIG_BYTES, ConfigError, parse_config_object
 from app.core.model_id import InvalidModelId, cache_folder_name, validate_model_id
+from app.core.parameter_figure import reconcile
 
+log = logging.getLogger(__name__)
 EXIT_USAGE = 2
 EXIT_REMOTE = 3
 
@@ -32,13 +34,17 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         store: ConfigStore | None = ConfigStore()
-    except Exception:
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("mlx-manager: the config store cannot be opened (%s); asking the Hub", exc)
         store = None
     try:
         stored = store.get(repo_id) if store is not None else None
         usable = stored is not None and stored.kind is StoredKind.OK and stored.config is not None
         if stored is not None and usable and not stored.stale and stored.config is not None:
             return _show(repo_id, stored.config, "store", args.json)
+        bad_endpoint = endpoint_problem()
+        if bad_endpoint is not None:
+            return fail(bad_endpoint, code=EXIT_USAGE)
         outcome = asyncio.run(_fetch(repo_id, stored.etag if stored is not None and usable else None))
         return _handle(repo_id, outcome, store, stored, args.json)
     finally:
@@ -47,35 +53,35 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _fetch(repo_id: str, etag: str | None) -> Any:
-    from app.services.hub_client import HubClient
+    from app.commands.hub_patience import patiently
+    from app.services.hub_client import ConfigOutcome, HubClient, RateLimited
+
+    def wait_of(outcome: ConfigOutcome) -> float | None:
+        return outcome.retry_after if isinstance(outcome, RateLimited) else None
 
     async with HubClient() as client:
-        return await client.fetch_config(repo_id, etag=etag, max_wait=5.0)
+        return await patiently(lambda max_wait: client.fetch_config(repo_id, etag=etag, max_wait=max_wait),
+                               wait_of)
 
 
 def _handle(repo_id: str, outcome: Any, store: Any, stored: Any, as_json: bool) -> int:
     from app.services.config_store import StoredKind
-    from app.services.hub_client import ConfigOk, Gated, NoConfig, NotFound, NotModified, describe
+    from app.services.fetch_outcome import remember, stored_form
+    from app.services.hub_client import ConfigOk, NotModified, describe
 
-    def remember(kind: StoredKind, **fields: Any) -> None:
-        if store is not None:
-            with contextlib.suppress(Exception):
-                store.put(repo_id, kind, **fields)
-
+    if store is not None:
+        try:
+            remember(store, repo_id, outcome)
+        except (sqlite3.Error, OSError) as exc:  # the answer is still worth printing
+            log.warning("mlx-manager: the config store could not keep %s (%s)", repo_id, exc)
     if isinstance(outcome, ConfigOk):
-        remember(StoredKind.OK, config=outcome.config, etag=outcome.etag, commit=outcome.commit)
         return _show(repo_id, outcome.config, "hub", as_json)
     if isinstance(outcome, NotModified) and stored is not None and stored.config is not None:
         if store is not None:
             store.touch(repo_id, etag=outcome.etag)
         return _show(repo_id, stored.config, "hub", as_json)
-    if isinstance(outcome, NoConfig):
-        remember(StoredKind.NO_CONFIG, detail=outcome.reason)
-    elif isinstance(outcome, Gated):
-        remember(StoredKind.GATED, detail=outcome.kind)
-    elif isinstance(outcome, NotFound):
-        remember(StoredKind.NOT_FOUND, detail=outcome.reason)
-    elif stored is not None and stored.kind is StoredKind.OK and stored.config is not None:
+    lasting = stored_form(outcome) is not None  # no config, gated, not found: replaces what was stored
+    if not lasting and stored is not None and stored.kind is StoredKind.OK and stored.config is not None:
         # Offline, rate limited or failing: what we stored before is still the best answer.
         return _show(repo_id, stored.config, "store", as_json)
     if isinstance(outcome, NotModified):
@@ -85,6 +91,13 @@ def _handle(repo_id: str, outcome: Any, store: Any, stored: Any, as_json: bool) 
 
 def _show(repo_id: str, config: dict[str, Any], source: str, as_json: bool) -> int:
     c = extract_characteristics(config)
+    measured = None
+    if source == "local":
+        from app.services.weight_count import count_snapshot
+
+        snapshot = local_snapshot(repo_id)
+        measured = count_snapshot(str(snapshot), c) if snapshot is not None else None
+    c = reconcile(c, measured=measured, name=repo_id)  # measured beats estimated; a contradicting name is noted
     runtime = runtime_for(c, config, weight_files_dir=local_snapshot(repo_id) if source == "local" else None)
     print_characteristics(c, as_json=as_json, title=f"{repo_id} ({source})",
                           extra={"id": repo_id, "source": source}, runtime=runtime)

@@ -78,7 +78,7 @@ def with_runtime(m: LocalModel, item: dict[str, Any], context: RuntimeContext) -
     characteristics = item.get("characteristics")
     if not isinstance(characteristics, dict) or m.characteristics is None:
         return item
-    from app.commands.inspect import read_config_file
+    from app.commands.output import read_config_file
     from app.core.config_parse import ConfigError
     from app.services.runtime_context import snapshot_weight_bytes
 
