@@ -10,9 +10,10 @@ import sys
 from collections.abc import Sequence
 
 from app import __version__
+from app.core.sorting import SERVER_SORTS
 from app.core.window_size import MIN_HEIGHT, MIN_WIDTH
 
-SORTS = ("downloads", "likes", "trending", "updated", "created")
+SORTS = tuple(str(key) for key in SERVER_SORTS)  # the orders the Hub does itself
 
 
 def build_parser() -> argparse.ArgumentParser:

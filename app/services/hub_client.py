@@ -28,6 +28,7 @@ from app.core.hub_address import model_url as hub_model_url
 from app.core.listing import entry_from_listing
 from app.core.model_entry import ModelEntry
 from app.core.model_id import InvalidModelId, validate_model_id
+from app.core.sorting import server_sort
 from app.services.rate_limit import API, RESOLVERS, RateLimiter, parse_rate_limit, retry_after_seconds
 from app.services.warm_connections import ConnectionWarmer, warm_transport
 
@@ -45,8 +46,6 @@ _fail_fast_on_missing_sniffio()
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 SEARCH_EXPAND = ("downloads", "likes", "lastModified", "createdAt", "gated", "tags", "pipeline_tag",
                  "library_name", "config", "safetensors", "trendingScore")
-SORTS = {"downloads": "downloads", "likes": "likes", "trending": "trendingScore", "updated": "lastModified",
-         "created": "createdAt"}
 MAX_LISTING_BYTES = 32 * 1024 * 1024  # a 1000-item page with configs is a few MB
 # One screen of config fetches at once (the fetcher's concurrency): that many connections kept ready.
 WARM_CONNECTIONS = 12
@@ -345,7 +344,7 @@ class HubClient:
                 params.append(("pipeline_tag", pipeline_tag))
             if num_parameters:
                 params.append(("num_parameters", num_parameters))
-            params.append(("sort", SORTS.get(sort, sort)))
+            params.append(("sort", server_sort(sort)))
             params.append(("limit", str(max(1, min(int(limit), 1000)))))
             params += [("expand", e) for e in SEARCH_EXPAND]
         call, reset = self._begin(max_wait)

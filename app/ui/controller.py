@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.core.listing import with_config
 from app.core.model_entry import ConfigStatus, ModelEntry
+from app.core.sorting import server_sort
 from app.services.local_cache import LocalModel, fill_sizes_async, scan_first_pass
 from app.services.network_state import Network
 from app.ui.errors import ErrorReporter
@@ -262,9 +263,11 @@ class Controller(QObject):
             return
         query = query.strip()
         sort = sort or self.hub_sort
-        same = query == self.hub_query and sort == self.hub_sort and self.hub_state in (HubState.READY,
-                                                                                       HubState.EMPTY)
+        # Sorts done here (parameters, context…) share the Hub's order of the results: no new search.
+        same = (query == self.hub_query and server_sort(sort) == server_sort(self.hub_sort)
+                and self.hub_state in (HubState.READY, HubState.EMPTY))
         if same and not force:
+            self.hub_sort = sort
             return
         self.hub_query, self.hub_sort = query, sort
         for task in (self._search_task, self._page_task):
@@ -316,8 +319,8 @@ class Controller(QObject):
                 self.work_changed.emit("search", "")
         self._cursor = page.next_cursor
         self.hub_total = page.total
-        new_search = self._shown_search != (query, sort)
-        self._shown_search = (query, sort)
+        new_search = self._shown_search != (query, server_sort(sort))
+        self._shown_search = (query, server_sort(sort))
         self.hub_model.set_entries(self._with_known(page.entries))
         self.hub_model.set_can_fetch_more(self._cursor is not None)
         self._back_online()
@@ -335,7 +338,7 @@ class Controller(QObject):
         self.hub_detail = hub_module.describe(outcome)
         # A refresh of what is on screen that fails keeps it on screen (marked by the state); a new query's
         # failure must not leave the old query's cards looking like its answer.
-        if self._shown_search != (query, sort):
+        if self._shown_search != (query, server_sort(sort)):
             self._shown_search = None
             self.hub_model.set_entries([])
             self.hub_model.set_can_fetch_more(False)

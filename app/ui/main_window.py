@@ -34,9 +34,9 @@ from app.ui.controller import Controller, HubState, NetworkStatus
 from app.ui.errors import ErrorBanner, ErrorReporter
 from app.ui.filter_chips import FilterChipsBar
 from app.ui.filter_settings import load_filter_state, save_filter_state
-from app.ui.model_list import SORT_KEYS, ModelListModel
+from app.ui.model_list import ModelListModel
 from app.ui.roles import ENTRY_ROLE
-from app.ui.settings import WindowSettings
+from app.ui.settings import View, WindowSettings
 from app.ui.status import StatusBar
 from app.ui.toolbar import HUB_SORT_KEYS, LOCAL_SORT_KEYS, Toolbar
 
@@ -199,11 +199,13 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._connect()
 
-        self.local_sort = self.settings.sort("my")
-        self.hub_sort = self.settings.sort("hub")
+        self.local_sort: str = self.settings.sort(View.MY)
+        self.hub_sort: str = self.settings.sort(View.HUB)
+        self._reversed = {View.MY: self.settings.sort_reversed(View.MY),
+                          View.HUB: self.settings.sort_reversed(View.HUB)}
         self._apply_local_sort(self.local_sort)
         self.controller.hub_sort = self.hub_sort
-        self._set_model_sort(self.hub_model, self.hub_sort)
+        self.hub_model.set_sort(self.hub_sort, reverse=self._reversed[View.HUB])
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(*DEFAULT_SIZE)
@@ -276,6 +278,7 @@ class MainWindow(QMainWindow):
         tb.text_changed.connect(self._on_text_changed)
         tb.search_requested.connect(self._on_search_requested)
         tb.sort_changed.connect(self._on_sort_changed)
+        tb.reverse_changed.connect(self._on_reverse_changed)
         tb.filters_requested.connect(self.open_filters)
         self.chips.chip_removed.connect(lambda key: self.set_filter_state(self._filters.without(key)))
         self.chips.clear_all.connect(lambda: self.set_filter_state(FilterState()))
@@ -322,8 +325,8 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         self.settings.set_geometry(self.saveGeometry())
         self.settings.set_view(self._view)
-        self.settings.set_sort("my", self.local_sort)
-        self.settings.set_sort("hub", self.hub_sort)
+        self.settings.set_sort(View.MY, self.local_sort, reverse=self._reversed[View.MY])
+        self.settings.set_sort(View.HUB, self.hub_sort, reverse=self._reversed[View.HUB])
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -365,10 +368,11 @@ class MainWindow(QMainWindow):
         self._update_hub_empty()
 
     def _update_sort_menu(self) -> None:
-        if self._view == "hub":
+        if self._view == View.HUB:
             self.toolbar.set_sort_keys(HUB_SORT_KEYS, self.hub_sort)
         else:
             self.toolbar.set_sort_keys(LOCAL_SORT_KEYS, self.local_sort)
+        self.toolbar.set_reverse(self._reversed[View(self._view)])
 
     # --- search and sort ------------------------------------------------------------------------------
 
@@ -386,13 +390,19 @@ class MainWindow(QMainWindow):
             self.controller.search_hub(text, self.hub_sort)
 
     def _on_sort_changed(self, key: str) -> None:
-        if self._view == "hub":
+        if self._view == View.HUB:
             self.hub_sort = key
-            self._set_model_sort(self.hub_model, key)
+            self.hub_model.set_sort(key, reverse=self.toolbar.reverse)
+            # The Hub's own orders run a new search; ours reorder the results loaded so far.
             self.controller.search_hub(self.toolbar.search.text(), key)
         else:
             self._apply_local_sort(key)
-            self.local_view.scrollToTop()
+        self.current_list.scrollToTop()  # a new sort starts at the top
+
+    def _on_reverse_changed(self, reverse: bool) -> None:
+        self._reversed[View(self._view)] = reverse
+        self.current_model.set_sort(self.hub_sort if self._view == View.HUB else self.local_sort, reverse=reverse)
+        self.current_list.scrollToTop()
 
     def _on_hub_results(self, new_search: bool) -> None:
         if new_search:
@@ -404,12 +414,7 @@ class MainWindow(QMainWindow):
 
     def _apply_local_sort(self, key: str) -> None:
         self.local_sort = key
-        self._set_model_sort(self.local_model, key)
-
-    @staticmethod
-    def _set_model_sort(model: ModelListModel, key: str) -> None:
-        if key in SORT_KEYS:
-            model.set_sort(key)
+        self.local_model.set_sort(key, reverse=self._reversed[View.MY])
 
     def refresh(self) -> None:
         if self._view == "hub":

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
 from typing import Any
 
@@ -31,33 +30,17 @@ from app.core.describe import badges
 from app.core.filter_index import FilterIndex, FilterResult
 from app.core.filters import FilterState
 from app.core.model_entry import ModelEntry
+from app.core.sorting import SortKey, order_key, sort_entries
 from app.ui.roles import CHARACTERISTICS_ROLE, ENTRY_ROLE, EXPANDED_ROLE, PENDING_ROLE, STATS_ROLE, STATUS_ROLE
 
-SORT_KEYS = ("name", "size", "last_used", "downloads", "likes", "trending", "updated", "created")
-LOCAL_SORT_KEYS = ("name", "size", "last_used")
+SORT_KEYS: tuple[str, ...] = tuple(SortKey)
 
 Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
 _STATS_FIELDS = ("downloads", "likes", "last_modified", "created_at", "size_on_disk", "last_accessed")
-_OLDEST = float("-inf")
 PENDING_TOOLTIP = "Dimmed: waiting for this model's details (its config.json) to tell whether it matches the filters"
-
-
-def _timestamp(moment: datetime | None) -> float:
-    return moment.timestamp() if moment is not None else _OLDEST
-
-
-def sort_key(key: str) -> Callable[[ModelEntry], tuple[Any, ...]] | None:
-    """The order of a local sort key (None for Hub keys, whose order is the server's)."""
-    if key == "name":
-        return lambda e: (e.name.lower(), e.id.lower())
-    if key == "size":
-        return lambda e: (e.size_on_disk is None, -(e.size_on_disk or 0), e.id.lower())
-    if key == "last_used":
-        return lambda e: (e.last_accessed is None, -_timestamp(e.last_accessed), e.id.lower())
-    return None
 
 
 def _filter_facts(entry: ModelEntry) -> tuple[object, ...]:
@@ -130,6 +113,7 @@ class ModelListModel(QAbstractListModel):
         self._filter = ""
         self._state = FilterState()
         self._sort = "name"
+        self._reverse = False
         self._can_fetch_more = False
         self._fetch_requested = False
         self._last_counts = (0, 0)
@@ -275,9 +259,11 @@ class ModelListModel(QAbstractListModel):
             self._arrival_pos[entry.id] = len(self._arrival)
             self._arrival.append(entry.id)
         self._index.append(fresh)
-        key = sort_key(self._sort)
+        key = order_key(self._sort)
         if key is None:
             self._order.extend(e.id for e in fresh)
+        elif self._reverse:
+            self._order = self._sorted(self._arrival)
         else:
             keys = [key(self._entries[i]) for i in self._order]
             for entry in sorted(fresh, key=key):
@@ -297,7 +283,7 @@ class ModelListModel(QAbstractListModel):
         changed: dict[int, list[int]] = {}
         touched = False
         reorder = False
-        key = sort_key(self._sort)
+        key = order_key(self._sort)
         for entry in entries:
             old = self._entries.get(entry.id)
             if old is None:
@@ -385,14 +371,20 @@ class ModelListModel(QAbstractListModel):
         self._state = state
         self._refilter(allow_reset=True)
 
-    def set_sort(self, key: str) -> None:
+    def set_sort(self, key: str, *, reverse: bool = False) -> None:
+        """Order the rows by `key` (reversed on request; the Hub's own orders are never reversed here)."""
         if key not in SORT_KEYS:
             raise ValueError(f"unknown sort key {key!r}; one of {', '.join(SORT_KEYS)}")
-        if key == self._sort:
+        reverse = reverse and order_key(key) is not None
+        if key == self._sort and reverse == self._reverse:
             return
-        self._sort = key
+        self._sort, self._reverse = key, reverse
         self._set_order(self._sorted(self._arrival))
         self._refilter(allow_reset=False)
+
+    @property
+    def sort_reversed(self) -> bool:
+        return self._reverse
 
     # --- incremental fetching -------------------------------------------------------------------------
 
@@ -416,11 +408,9 @@ class ModelListModel(QAbstractListModel):
         return bool(self._filter) or not self._state.is_empty
 
     def _sorted(self, ids: Sequence[str]) -> list[str]:
-        key = sort_key(self._sort)
-        if key is None:
+        if order_key(self._sort) is None:
             return list(self._arrival)
-        entries = self._entries
-        return sorted(ids, key=lambda i: key(entries[i]))
+        return sort_entries(ids, self._entries, self._sort, reverse=self._reverse)
 
     def _set_order(self, order: list[str]) -> None:
         self._order = order
@@ -444,7 +434,7 @@ class ModelListModel(QAbstractListModel):
 
     def _in_sort_order(self, result: FilterResult) -> Sequence[int]:
         rows = result.rows
-        if sort_key(self._sort) is None:
+        if order_key(self._sort) is None:
             return rows  # the index is in arrival order already
         if self._order_pos is None:
             self._order_pos = list(map(self._arrival_pos.__getitem__, self._order))

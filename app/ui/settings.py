@@ -6,15 +6,24 @@ point it at a temp folder with `QSettings.setPath`.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from PySide6.QtCore import QByteArray, QSettings
+
+from app.core.sorting import HUB_SORTS, LOCAL_SORTS, SortKey, parse
 
 ORGANISATION = "MLX Manager"
 ORGANISATION_DOMAIN = "mlx-manager.local"
 APPLICATION = "MLX Manager"
 
-VIEWS = ("my", "hub")
-LOCAL_SORTS = ("name", "size", "last_used")
-HUB_SORTS = ("downloads", "likes", "trending", "updated", "created")
+
+
+class View(StrEnum):
+    MY = "my"  # My Models: the local cache
+    HUB = "hub"  # Hugging Face search
+
+
+VIEWS: tuple[str, ...] = tuple(View)
 
 
 class WindowSettings:
@@ -36,19 +45,22 @@ class WindowSettings:
         self._s.setValue("window/geometry", value)
 
     def view(self) -> str:
-        value = self._s.value("window/view", "my")
-        return value if value in VIEWS else "my"
+        value = self._s.value("window/view", View.MY)
+        return View(value) if value in VIEWS else View.MY
 
     def set_view(self, view: str) -> None:
         self._s.setValue("window/view", view)
 
-    def sort(self, view: str) -> str:
-        allowed = LOCAL_SORTS if view == "my" else HUB_SORTS
-        value = self._s.value(f"{view}/sort", allowed[0])
-        return value if isinstance(value, str) and value in allowed else allowed[0]
+    def sort(self, view: str) -> SortKey:
+        allowed = LOCAL_SORTS if view == View.MY else HUB_SORTS
+        return parse(self._s.value(f"{view}/sort", allowed[0]), allowed, allowed[0])
 
-    def set_sort(self, view: str, key: str) -> None:
-        self._s.setValue(f"{view}/sort", key)
+    def set_sort(self, view: str, key: str, *, reverse: bool = False) -> None:
+        self._s.setValue(f"{view}/sort", str(key))
+        self._s.setValue(f"{view}/sort_reverse", reverse)
+
+    def sort_reversed(self, view: str) -> bool:
+        return str(self._s.value(f"{view}/sort_reverse", False)).lower() in ("true", "1")
 
     def sync(self) -> None:
         self._s.sync()

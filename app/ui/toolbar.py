@@ -4,7 +4,7 @@ the sort menu."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -15,20 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.sorting import HUB_SORTS, LABELS, LOCAL_SORTS, is_server_order
+
 SEARCH_DEBOUNCE_MS = 300
 
-SORT_LABELS: dict[str, str] = {
-    "name": "Name",
-    "size": "Size",
-    "last_used": "Last used",
-    "downloads": "Downloads",
-    "likes": "Likes",
-    "trending": "Trending",
-    "updated": "Recently updated",
-    "created": "Newest",
-}
-LOCAL_SORT_KEYS = ("name", "size", "last_used")
-HUB_SORT_KEYS = ("downloads", "likes", "trending", "updated", "created")
+SORT_LABELS: dict[str, str] = {str(key): label for key, label in LABELS.items()}
+LOCAL_SORT_KEYS: tuple[str, ...] = LOCAL_SORTS
+HUB_SORT_KEYS: tuple[str, ...] = HUB_SORTS
 
 # A segmented control from two checkable buttons: rounded only at the outer ends, the checked one filled
 # with the palette's highlight so dark mode follows.
@@ -47,6 +40,7 @@ class Toolbar(QWidget):
     text_changed = Signal(str)  # every keystroke (local filtering is instant)
     search_requested = Signal(str)  # debounced: the Hub search to run
     sort_changed = Signal(str)
+    reverse_changed = Signal(bool)  # "Reverse Order" in the sort menu (the orders done here, not the Hub's)
     filters_requested = Signal()  # the "Filters" button: open the filter dialog
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -103,6 +97,8 @@ class Toolbar(QWidget):
         self._sort_group = QActionGroup(self)
         self._sort_group.setExclusive(True)
         self.sort_actions: dict[str, QAction] = {}
+        self._sort = "name"
+        self._reverse = False
         layout.addWidget(self.sort_button)
 
         self._debounce = QTimer(self)
@@ -116,6 +112,12 @@ class Toolbar(QWidget):
         self.search.textEdited.connect(self._on_text)
         self.search.textChanged.connect(self._on_text_changed)
         self.search.returnPressed.connect(self._search_now)
+        # Escape empties the field, as a Mac search field does.
+        clear = QAction(self.search)
+        clear.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        clear.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        clear.triggered.connect(self._clear_search)
+        self.search.addAction(clear)
         self.set_sort_keys(LOCAL_SORT_KEYS, "name")
 
     # --- view toggle ---
@@ -161,6 +163,9 @@ class Toolbar(QWidget):
     def _emit_search(self) -> None:
         self.search_requested.emit(self.search.text().strip())
 
+    def _clear_search(self) -> None:
+        self.search.clear()  # textChanged: the list follows at once
+
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
@@ -187,12 +192,40 @@ class Toolbar(QWidget):
             self._sort_group.addAction(action)
             self.sort_menu.addAction(action)
             self.sort_actions[key] = action
+        self.sort_menu.addSeparator()
+        reverse = QAction("Reverse Order", self.sort_menu)
+        reverse.setCheckable(True)
+        reverse.setChecked(self._reverse)
+        reverse.toggled.connect(self._choose_reverse)
+        self.sort_menu.addAction(reverse)
+        self.reverse_action = reverse
         self._show_sort(current if current in keys else keys[0])
+
+    def set_reverse(self, reverse: bool) -> None:
+        self._reverse = reverse
+        self.reverse_action.blockSignals(True)
+        self.reverse_action.setChecked(reverse)
+        self.reverse_action.blockSignals(False)
+        self._show_sort(self._sort)
+
+    @property
+    def reverse(self) -> bool:
+        return self._reverse and not is_server_order(self._sort)
+
+    def _choose_reverse(self, reverse: bool) -> None:
+        self._reverse = reverse
+        self._show_sort(self._sort)
+        self.reverse_changed.emit(self.reverse)
 
     def _show_sort(self, key: str) -> None:
         if key in self.sort_actions:
             self.sort_actions[key].setChecked(True)
-        self.sort_button.setText(f"Sort: {SORT_LABELS.get(key, key)} ▾")
+        server = is_server_order(key)
+        # The Hub's own orders cannot be turned around here: only its first results are loaded.
+        self.reverse_action.setEnabled(not server)
+        self.reverse_action.setToolTip("The Hub decides this order" if server else "")
+        arrow = " ↑" if self._reverse and not server else ""
+        self.sort_button.setText(f"Sort: {SORT_LABELS.get(key, key)}{arrow} ▾")
         self._sort = key
 
     @property

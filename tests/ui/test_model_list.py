@@ -281,7 +281,7 @@ _op = st.one_of(
     st.tuples(st.just("update"), st.lists(st.tuples(st.integers(0, 23), st.integers(0, 10**10)), max_size=6)),
     st.tuples(st.just("remove"), st.lists(st.integers(0, 23), max_size=4)),
     st.tuples(st.just("filter"), st.sampled_from(_WORDS)),
-    st.tuples(st.just("sort"), st.sampled_from(SORT_KEYS)),
+    st.tuples(st.just("sort"), st.tuples(st.sampled_from(SORT_KEYS), st.booleans())),
     st.tuples(st.just("state"), st.sampled_from([
         FilterState(), FilterState(families=frozenset({"Qwen"})), FilterState(quantization=frozenset({"4"})),
         FilterState(min_context=32 * 1024), FilterState(hide_gated=True, capability="multimodal")])),
@@ -291,7 +291,7 @@ _op = st.one_of(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(_op, max_size=12))
 def test_rows_always_match_a_plain_filter_and_sort_of_the_entries(qtmodeltester, ops) -> None:  # type: ignore[no-untyped-def]
-    from app.ui.model_list import sort_key
+    from app.core.sorting import sort_entries
 
     model = ModelListModel()
     qtmodeltester.check(model)  # stays attached: every signal below is checked as it happens
@@ -319,9 +319,10 @@ def test_rows_always_match_a_plain_filter_and_sort_of_the_entries(qtmodeltester,
         elif kind == "state":
             model.set_filter_state(arg)
         else:
-            model.set_sort(arg)
-        key = sort_key(model.sort_key)
-        order = list(arrival.values()) if key is None else sorted(arrival.values(), key=key)
+            key, reverse = arg
+            model.set_sort(key, reverse=reverse)
+        order = [arrival[i] for i in sort_entries(list(arrival), arrival, model.sort_key,
+                                                   reverse=model.sort_reversed)]
         words = model.text_filter.lower().split()
         expected = [e.id for e in order if all(w in search_key(e) for w in words)
                     and matches(model.filter_state, e) is not Match.NO]
@@ -471,3 +472,35 @@ def test_a_name_guess_never_hides_an_undecided_hub_card() -> None:
     # A config that says Llama decides it out.
     model.update_entry(with_config(guessed_llama, extract_characteristics({"model_type": "llama"})))
     assert guessed_llama.id not in ids(model)
+
+
+def test_names_sort_as_finder_does_and_any_local_order_reverses_with_unknowns_last() -> None:
+    names = ["org/model-v1093", "org/model-v109", "org/model-v1085", "org/Model-v2"]
+    model = ModelListModel()
+    model.set_entries([local(n, QWEN_CONFIG) for n in names])
+    assert ids(model) == ["org/Model-v2", "org/model-v109", "org/model-v1085", "org/model-v1093"]
+    model.set_sort("name", reverse=True)
+    assert ids(model) == ["org/model-v1093", "org/model-v1085", "org/model-v109", "org/Model-v2"]
+    sized = [local("a/small", QWEN_CONFIG, size=1), local("b/big", QWEN_CONFIG, size=9),
+             local("c/unknown", QWEN_CONFIG, size=None)]
+    model.set_entries(sized)
+    model.set_sort("size")
+    assert ids(model) == ["b/big", "a/small", "c/unknown"]
+    model.set_sort("size", reverse=True)
+    assert ids(model) == ["a/small", "b/big", "c/unknown"]  # reversed, the unknown size still last
+
+
+def test_hub_results_sort_by_parameters_and_context_among_those_loaded() -> None:
+    small = hub("o/small", config={**QWEN_CONFIG, "max_position_embeddings": 4096})
+    large = hub("o/large", config={**QWEN_CONFIG, "hidden_size": 8192, "max_position_embeddings": 131072})
+    guessed = hub("o/unknown-model")
+    model = ModelListModel()
+    model.set_sort("downloads")
+    model.set_entries([small, guessed, large])
+    assert ids(model) == ["o/small", "o/unknown-model", "o/large"]  # the Hub's order
+    model.set_sort("parameters")
+    assert ids(model) == ["o/large", "o/small", "o/unknown-model"]
+    model.set_sort("context", reverse=True)
+    assert ids(model) == ["o/small", "o/large", "o/unknown-model"]
+    model.set_sort("likes", reverse=True)  # the Hub's own orders are not reversed here
+    assert not model.sort_reversed and ids(model) == ["o/small", "o/unknown-model", "o/large"]

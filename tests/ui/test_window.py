@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.core.sorting import natural
 from app.ui.roles import ENTRY_ROLE
 from tests.cachebuilder import CacheBuilder, llama_config
 
@@ -46,11 +47,15 @@ def test_toggle_switches_views_with_separate_models_and_scroll(qtbot: QtBot, hf_
     assert window.local_view.model() is not window.hub_view.model()
     qtbot.mouseClick(window.toolbar.hub_button, Qt.MouseButton.LeftButton)
     assert window.view == "hub" and window.stack.currentWidget() is window.hub_view
-    assert [a.data() for a in window.toolbar.sort_menu.actions()] == [
-        "downloads", "likes", "trending", "updated", "created"]
+    sort_keys = [a.data() for a in window.toolbar.sort_menu.actions() if a.data()]
+    assert sort_keys == ["downloads", "likes", "trending", "updated", "created", "parameters", "context",
+                         "size", "name"]
+    assert not window.toolbar.reverse_action.isEnabled()  # the Hub's own order cannot be turned around here
     window.my_action.trigger()
     assert window.view == "my" and window.stack.currentWidget() is window.local_view
-    assert [a.data() for a in window.toolbar.sort_menu.actions()] == ["name", "size", "last_used"]
+    assert [a.data() for a in window.toolbar.sort_menu.actions() if a.data()] == [
+        "name", "size", "last_used", "parameters", "context"]
+    assert window.toolbar.reverse_action.isEnabled()
     window.hub_action.trigger()
     assert window.view == "hub"
     assert window.hub_action.shortcut() == QKeySequence("Ctrl+2")
@@ -84,7 +89,8 @@ def test_sort_menu_orders_local_models(qtbot: QtBot, hf_cache: CacheBuilder, mak
     assert window.local_model.entry_at(0).id == "meta-llama/Llama-3.1-8B-Instruct"  # the biggest blob
     window.toolbar.sort_actions["name"].trigger()
     names = [window.local_model.entry_at(r).name.lower() for r in range(window.local_model.rowCount())]
-    assert names == sorted(names)
+    assert names.index("qwen3-8b-4bit") < names.index("qwen3-30b-a3b-mlx-4bit")  # numbers as numbers
+    assert names == sorted(names, key=natural)
 
 
 def test_space_and_enter_toggle_specs_of_the_selected_card(qtbot: QtBot, hf_cache: CacheBuilder,
