@@ -42,7 +42,13 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.commands.output import fail
+    from app.services.hub_cache_location import location_problem, missing_sentence
+
     cache_dir = default_cache_dir()
+    problem = location_problem(cache_dir)
+    if problem is not None:
+        return fail(problem, code=2)
     models = scan_full(cache_dir)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # a terminal that cannot show a character gets "?"
@@ -58,8 +64,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     if not models:
-        where = cache_dir if os.path.isdir(cache_dir) else f"{cache_dir} (the folder does not exist)"
-        print(f"No models in the Hugging Face cache at {where}.")
+        if os.path.isdir(cache_dir):
+            print(f"No models in the Hugging Face cache at {cache_dir}.")
+        else:
+            print(f"No models: the Hugging Face cache folder {missing_sentence(cache_dir)}.")
         print("Models you download with huggingface_hub, mlx-lm or this app will show up here.")
         return 0
     print_table(models)

@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from app.commands.output import fail
+from app.commands.output import endpoint_problem, fail
 from app.core import formatting
 from app.core.listing import with_config
 from app.core.model_entry import ConfigStatus, ModelEntry
@@ -21,6 +21,9 @@ EXIT_REMOTE = 3
 def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         return fail("--limit must be at least 1", code=2)
+    bad_endpoint = endpoint_problem()
+    if bad_endpoint is not None:
+        return fail(bad_endpoint, code=2)
     from app.services.hub_client import HubError
 
     try:
@@ -40,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _collect(args: argparse.Namespace) -> tuple[list[ModelEntry], str | None]:
-    from app.services.hub_client import HubClient, HubError
+    from app.commands.hub_patience import patiently
+    from app.services.hub_client import HubClient, HubError, RateLimited, SearchPage
 
     wanted = int(args.limit)
     async with HubClient() as client:
@@ -49,11 +53,25 @@ async def _collect(args: argparse.Namespace) -> tuple[list[ModelEntry], str | No
         cursor: str | None = None
         note = None
         while len(entries) < wanted:
+            async def one_page(max_wait: float, cursor: str | None = cursor) -> SearchPage | HubError:
+                try:
+                    return await client.search(
+                        args.query or "", author=args.author, sort=args.sort,
+                        limit=min(PAGE_SIZE, wanted - len(entries)), cursor=cursor, max_wait=max_wait,
+                    )
+                except HubError as exc:
+                    return exc
+
+            def wait_of(answer: SearchPage | HubError) -> float | None:
+                if isinstance(answer, HubError) and isinstance(answer.outcome, RateLimited):
+                    return answer.outcome.retry_after
+                return None
+
             try:
-                page = await client.search(
-                    args.query or "", author=args.author, sort=args.sort,
-                    limit=min(PAGE_SIZE, wanted - len(entries)), cursor=cursor, max_wait=None,
-                )
+                answer = await patiently(one_page, wait_of)
+                if isinstance(answer, HubError):
+                    raise answer
+                page = answer
             except HubError as exc:
                 if not entries:
                     raise
@@ -159,14 +177,19 @@ def _print_table(entries: list[ModelEntry]) -> None:
         return
     headers = ("MODEL", "FAMILY", "PARAMS", "QUANT", "CONTEXT", "DOWNLOADS", "LIKES", "UPDATED", "")
     rows = [headers]
+    guessed_shown = False
     for e in entries:
         c = e.characteristics
         guess = {name for name, tier in e.provenance if tier.name == "NAME"}
 
         def shown(value: str | None, field: str, guess: set[str] = guess) -> str:
+            nonlocal guessed_shown
             if not value:
                 return "-"
-            return f"{value}?" if field in guess else value
+            if field in guess:
+                guessed_shown = True
+                return f"{value}?"
+            return value
 
         notes = []
         if e.gated:
@@ -188,5 +211,5 @@ def _print_table(entries: list[ModelEntry]) -> None:
     for row in rows:
         cells = [str(cell).ljust(widths[i]) for i, cell in enumerate(row[:-1])]
         print("  ".join([*cells, str(row[-1])]).rstrip())
-    if any(tier.name == "NAME" for e in entries for _, tier in e.provenance):
+    if guessed_shown:  # only when a "?" is actually on screen
         print("\n? = guessed from the name or tags (use --configs for the facts from config.json)")

@@ -116,6 +116,7 @@ def extract_or_raise(config: object) -> ModelCharacteristics:
                                    "decoder_ffn_dim", "hidden_dim", "intermediate_dim"),
         quantization_mode=quant.mode,
         quantization_is_mixed=quant.is_mixed,
+        quantization_problem=quant.problem,
         is_moe=experts.is_moe,
         num_experts=experts.total,
         num_experts_per_token=experts.active,

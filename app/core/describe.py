@@ -79,6 +79,8 @@ def spec_rows(c: ModelCharacteristics) -> list[tuple[str, str]]:
     if c.parameter_count_note:
         rows.append(("Parameters note", _sentence(c.parameter_count_note)))
     quant_parts = quantization_parts(c, short=False)
+    if c.quantization_problem:
+        quant_parts.append(f"unreadable: {c.quantization_problem}")
     rows.append(("Quantization", " · ".join(quant_parts) if quant_parts else
                  ("none" if c.torch_dtype or c.model_type else None)))
     if c.is_moe:
@@ -305,7 +307,10 @@ def spec_items(entry: ModelEntry) -> list[SpecItem]:
         elif note:
             add("Check", "name vs size ⚠", source=DERIVED, tip=note)
     quant = quantization_parts(c, short=True)
-    if quant:
+    if c.quantization_problem:
+        add("Quantization", " · ".join([*quant, "unreadable"]), "quantization_bits",
+            tip=f"The config's quantization cannot be read: {c.quantization_problem}")
+    elif quant:
         add("Quantization", " · ".join(quant), "quantization_bits", "quantization_mode", tip=_quant_words(c))
     elif c.torch_dtype:
         add("Quantization", "none", "torch_dtype", tip=_quant_words(c))

@@ -54,6 +54,8 @@ class ModelCharacteristics:
     parameter_count_config_estimate: int | None = None
     # A warning about the parameter figure in words (a measured/estimated or name/estimate disagreement).
     parameter_count_note: str | None = None
+    # The config has quantization settings that cannot be read ("bits 'x' is not a number of bits").
+    quantization_problem: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every value and costs ~10x more, for thousands of cards.

@@ -16,6 +16,7 @@ class Quantization:
     group_size: int | None = None
     mode: str | None = None
     is_mixed: bool | None = None
+    problem: str | None = None  # what could not be read, when the config has quantization it garbles
 
 
 NONE = Quantization()
@@ -26,6 +27,8 @@ def extract(view: TextView) -> Quantization:
         mlx = scope.get("quantization")
         if isinstance(mlx, Mapping) and mlx:
             return _mlx(mlx)
+        if mlx not in (None, False, {}, "", []) and not isinstance(mlx, Mapping):
+            return Quantization(problem=f"quantization is {_shown(mlx)}, not an object")
     for scope in view.scopes:
         qc = scope.get("quantization_config")
         if isinstance(qc, Mapping) and qc:
@@ -36,9 +39,26 @@ def extract(view: TextView) -> Quantization:
     return NONE
 
 
+def _unreadable(q: Mapping[str, Any], bits: float | None, group: int | None) -> str | None:
+    """Why the bits or the group size given cannot be read (None when both read or are absent)."""
+    if q.get("bits") is not None and bits is None:
+        return f"bits {_shown(q['bits'])} is not a number of bits"
+    raw_group = q.get("group_size")
+    no_groups = isinstance(raw_group, int) and not isinstance(raw_group, bool) and raw_group <= 0  # GPTQ's -1
+    if raw_group is not None and group is None and not no_groups:
+        return f"group_size {_shown(q['group_size'])} is not a group size"
+    return None
+
+
+def _shown(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
 def _mlx(q: Mapping[str, Any]) -> Quantization:
     bits = _bits(q.get("bits"))
     group = as_int(q.get("group_size"), maximum=1 << 16)
+    problem = _unreadable(q, bits, group)
     mode = (as_str(q.get("mode")) or "affine").lower()
     mixed = False
     for value in q.values():
@@ -52,8 +72,8 @@ def _mlx(q: Mapping[str, Any]) -> Quantization:
         elif value is False:
             mixed = True
     if bits is None and group is None:
-        return Quantization(mode=mode if "mode" in q else None, is_mixed=mixed or None)
-    return Quantization(bits=bits, group_size=group, mode=mode, is_mixed=mixed)
+        return Quantization(mode=mode if "mode" in q else None, is_mixed=mixed or None, problem=problem)
+    return Quantization(bits=bits, group_size=group, mode=mode, is_mixed=mixed, problem=problem)
 
 
 _METHOD_BITS = {"fp8": 8.0, "fbgemm_fp8": 8.0, "eetq": 8.0, "mxfp4": 4.0, "bitnet": 1.58, "nvfp4": 4.0,
@@ -84,7 +104,8 @@ def _other(qc: Mapping[str, Any], method: str | None) -> Quantization:
         bits = bits or _bits_in_name(weights)
     if bits is None:
         bits = _METHOD_BITS.get(name)
-    return Quantization(bits=bits, group_size=group, mode=name, is_mixed=False)
+    problem = _unreadable(qc, bits, group) if bits is None or group is None else None
+    return Quantization(bits=bits, group_size=group, mode=name, is_mixed=False, problem=problem)
 
 
 def _compressed_tensors_bits(qc: Mapping[str, Any]) -> float | None:

@@ -80,9 +80,34 @@ def test_empty_cache_is_friendly(tmp_path: Path, exists: bool) -> None:
         cache_dir.mkdir()
     result = run_app(["scan"], env_for(cache_dir))
     assert result.returncode == 0 and result.stderr == ""
-    assert result.stdout.startswith(f"No models in the Hugging Face cache at {cache_dir}")
+    if exists:
+        assert result.stdout.startswith(f"No models in the Hugging Face cache at {cache_dir}")
+    else:
+        assert result.stdout.startswith(
+            f"No models: the Hugging Face cache folder {cache_dir} (set by HF_HUB_CACHE) does not exist.")
     as_json = run_app(["scan", "--json"], env_for(cache_dir))
     assert as_json.returncode == 0 and json.loads(as_json.stdout) == []
+
+
+def test_a_cache_variable_pointing_at_a_file_says_so(tmp_path: Path) -> None:
+    a_file = tmp_path / "hub"
+    a_file.write_text("not a folder")
+    result = run_app(["scan"], env_for(a_file))
+    assert result.returncode == 2 and result.stdout == ""
+    expected = f"the Hugging Face cache {a_file} (set by HF_HUB_CACHE) is a file, not a folder"
+    assert result.stderr == f"mlx-manager: {expected}\n"
+
+
+@pytest.mark.parametrize("variable", ["HF_HUB_CACHE", "HF_HOME"])
+def test_a_cache_variable_set_empty_says_so(tmp_path: Path, variable: str) -> None:
+    env = env_for(tmp_path / "hub")
+    if variable == "HF_HOME":
+        env.pop("HF_HUB_CACHE", None)
+        env.pop("HUGGINGFACE_HUB_CACHE", None)
+    env[variable] = ""
+    result = run_app(["scan"], env)
+    assert result.returncode == 2
+    assert result.stderr == f"mlx-manager: {variable} is set but empty; unset it or set it to a folder\n"
 
 
 def test_scan_imports_neither_qt_nor_huggingface_hub(sample_cache: CacheBuilder) -> None:

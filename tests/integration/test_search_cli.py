@@ -169,7 +169,7 @@ def test_a_failing_next_page_keeps_the_first_results(sim: HubSim, env: dict[str,
 
 
 def test_search_failure_exits_3(sim: HubSim, env: dict[str, str]) -> None:
-    sim.faults.add(Fault("rate_limit", path=r"^/api/models$", seconds=30, count=None))
+    sim.faults.add(Fault("rate_limit", path=r"^/api/models$", seconds=60, count=None))  # beyond 30 s of patience
     done = app(env, "search", "qwen")
     assert done.returncode == 3
     assert "rate limited" in done.stderr and "Traceback" not in done.stderr
