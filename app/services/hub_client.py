@@ -177,6 +177,7 @@ class HubClient:
         limiter: RateLimiter | None = None,
         timeout: httpx.Timeout | float | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        http2: bool = False,
     ) -> None:
         raw = endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
         # A bad address is a setup error every request reports in words (never the default Hub instead).
@@ -194,7 +195,10 @@ class HubClient:
         self.limiter = limiter or RateLimiter()
         self._warmer: ConnectionWarmer | None = None
         if transport is None and not _proxy_configured():
-            transport, self._warmer = warm_transport(POOL_LIMITS)
+            # HTTP/2 (needs the h2 package) is offered to an https Hub through TLS (ALPN); plain http has no
+            # negotiation, so there it is spoken outright (the simulator understands both).
+            http1 = not (http2 and self.endpoint.startswith("http://"))
+            transport, self._warmer = warm_transport(POOL_LIMITS, http1=http1, http2=http2)
         self._client = httpx.AsyncClient(
             follow_redirects=True,
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,

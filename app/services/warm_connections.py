@@ -134,6 +134,16 @@ class WarmBackend(httpcore.AsyncNetworkBackend):
 
     # --- warming ---
 
+    def negotiated(self, host: str, port: int) -> str | None:
+        """The protocol TLS negotiated (ALPN) on a connection opened ahead for this host, if any."""
+        for ahead in self._ahead.get((host, port), ()):
+            if ahead.task.done() and not ahead.task.cancelled() and ahead.task.result() is not None:
+                stream = ahead.task.result()
+                ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+                if ssl_object is not None:
+                    return str(ssl_object.selected_alpn_protocol())
+        return None
+
     def ahead(self, host: str, port: int) -> int:
         """Connections opened ahead for this host that are not handed out yet (connecting included)."""
         now = self._clock()
@@ -223,10 +233,12 @@ class ConnectionWarmer:
     """Keeps `n` connections to an origin ready: idle ones in the pool count, the rest are opened ahead."""
 
     def __init__(self, pool: httpcore.AsyncConnectionPool, backend: WarmBackend, ssl_context: ssl.SSLContext,
-                 *, http2: bool = False) -> None:
+                 *, http1: bool = True, http2: bool = False) -> None:
         self.pool = pool
         self.backend = backend
         self._ssl_context = ssl_context
+        self._http1 = http1
+        self._http2 = http2
         self._alpn = ["http/1.1", "h2"] if http2 else ["http/1.1"]
 
     def ready(self, url: httpx.URL) -> int:
@@ -236,6 +248,19 @@ class ConnectionWarmer:
         return idle + self.backend.ahead(host, port)
 
     async def warm(self, url: httpx.URL, n: int, *, timeout: float | None = None) -> int:
+        if self._http2 and (not self._http1 or url.scheme == "https"):
+            # HTTP/2 carries every request on one connection: one is enough (if the server speaks it).
+            ready = await self._warm(url, 1, timeout)
+            if ready and (not self._http1 or self._negotiated_h2(url)):
+                return ready
+        return await self._warm(url, n, timeout)
+
+    def _negotiated_h2(self, url: httpx.URL) -> bool:
+        host, port, origin = _origin(url)
+        return any(c.can_handle_request(origin) and "HTTP/2" in c.info() for c in self.pool.connections) or \
+            self.backend.negotiated(host, port) == "h2"
+
+    async def _warm(self, url: httpx.URL, n: int, timeout: float | None) -> int:
         host, port, origin = _origin(url)
         idle = sum(1 for c in self.pool.connections if c.can_handle_request(origin) and c.is_idle())
         tls = None
@@ -254,17 +279,17 @@ def _origin(url: httpx.URL) -> tuple[str, int, httpcore.Origin]:
     return url.host, port, httpcore.Origin(url.raw_scheme, url.raw_host, port)
 
 
-def warm_transport(limits: httpx.Limits, *, http2: bool = False
+def warm_transport(limits: httpx.Limits, *, http1: bool = True, http2: bool = False
                    ) -> tuple[httpx.AsyncHTTPTransport, ConnectionWarmer | None]:
     """httpx's own transport, its pool opening connections through a `WarmBackend`.
 
     httpx has no public way to give its pool a network backend; when its insides are not what we expect,
     the transport is used as is and there is no warming (everything else works the same)."""
     ssl_context = httpx.create_ssl_context()
-    transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits, http2=http2)
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits, http1=http1, http2=http2)
     pool = getattr(transport, "_pool", None)
     if type(pool) is not httpcore.AsyncConnectionPool or not hasattr(pool, "_network_backend"):
         return transport, None
     backend = WarmBackend()
     pool._network_backend = backend
-    return transport, ConnectionWarmer(pool, backend, ssl_context, http2=http2)
+    return transport, ConnectionWarmer(pool, backend, ssl_context, http1=http1, http2=http2)

@@ -86,6 +86,8 @@ async def browse(sim: HubSim, store: ConfigStore, author: str) -> tuple[float, s
         fetcher = ConfigFetcher(client, store, on_result)
         await fetcher.start()
         try:
+            await client.warm_up()  # the person typing the query
+            await asyncio.sleep(TYPING)
             start = time.monotonic()
             ids: list[str] = []
             cursor = None
@@ -160,7 +162,8 @@ async def visible_and_relaunch(tmp: Path) -> None:
                   f"same store, new client and fetcher; {shown} ids shown again, all from the store")
 
 
-async def first_screen(url: str, store_path: Path, warm: bool) -> float:
+async def first_screen(url: str, store_path: Path, warm: bool, concurrency: int = SCREEN,
+                       http2: bool = False) -> float:
     """Seconds from a search submitted to the first screen's characteristics all being known. With `warm`
     the person types first and the client opens its connections meanwhile, as the window does."""
     results: set[str] = set()
@@ -173,10 +176,10 @@ async def first_screen(url: str, store_path: Path, warm: bool) -> float:
             done.set()
 
     with ConfigStore(store_path) as store:
-        async with HubClient(url, token=False) as client:
-            fetcher = ConfigFetcher(client, store, on_result)
+        async with HubClient(url, token=False, http2=http2) as client:
+            fetcher = ConfigFetcher(client, store, on_result, concurrency=concurrency)
             await fetcher.start()
-            warming = asyncio.create_task(client.warm_up()) if warm else None
+            warming = asyncio.create_task(client.warm_up(concurrency)) if warm else None
             try:
                 if warming is not None:
                     await asyncio.sleep(TYPING)  # the person typing (the debounce after the last key)
@@ -205,7 +208,7 @@ def _serve_elsewhere(conn: Connection, resolve_cache: str, handshake: float) -> 
 
 
 def rtt_with_remote_hub(tmp: Path, resolve_cache: str, *, handshake: float = HANDSHAKE, warm: bool = True,
-                        runs: int = 5) -> tuple[float, float]:
+                        runs: int = 5, concurrency: int = SCREEN, http2: bool = False) -> tuple[float, float]:
     """Median first-screen time, and new connections per search, against a simulator in another process,
     as the real Hub is: an in-process simulator's threads would compete with the client for the
     interpreter lock and inflate the figure."""
@@ -219,15 +222,17 @@ def rtt_with_remote_hub(tmp: Path, resolve_cache: str, *, handshake: float = HAN
         for i in range(runs):
             parent.send("connections")
             before = parent.recv()
-            store = tmp / f"remote-{resolve_cache}-{handshake}-{warm}-{i}.sqlite3"
-            times.append(asyncio.run(first_screen(url, store, warm)))
+            store = tmp / f"remote-{resolve_cache}-{handshake}-{warm}-{concurrency}-{http2}-{i}.sqlite3"
+            times.append(asyncio.run(first_screen(url, store, warm, concurrency, http2)))
             parent.send("connections")
             connections.append(parent.recv() - before)
     finally:
         parent.send("stop")
         server.join(10)
     spread = ", ".join(f"{t / LATENCY:.2f}" for t in times)
-    print(f"# runs ({resolve_cache}, handshake {handshake * 1000:.0f} ms, warm={warm}): {spread} RTT; "
+    print(f"# runs ({resolve_cache}, handshake {handshake * 1000:.0f} ms, warm={warm}, concurrency {concurrency}, "
+          f"{'HTTP/2' if http2 else 'HTTP/1.1'}): "
+          f"{spread} RTT; "
           f"connections {connections}", flush=True)
     return statistics.median(times), statistics.median(connections)
 
@@ -270,6 +275,10 @@ def main() -> None:
               "is the floor); connections opened while typing")
         bench("hub_connections_per_search", connections,
               "new connections from the first keystroke to the first screen (HTTP/1.1: one per concurrent fetch)")
+        elapsed, connections = rtt_with_remote_hub(Path(tmp), "some", http2=True)
+        bench("hub_visible_badges_rtt_http2", elapsed / LATENCY,
+              "info: HTTP/2 (h2c to the simulator; ALPN on the real Hub), one connection opened while typing")
+        bench("hub_connections_per_search_http2", connections, "info: every request of the screen on one connection")
         elapsed, connections = rtt_with_remote_hub(Path(tmp), "some", warm=False, runs=3)
         bench("hub_visible_badges_rtt_cold", elapsed / LATENCY,
               f"info: no connections opened ahead (every one pays its handshake); {connections:.0f} connections")
@@ -278,6 +287,9 @@ def main() -> None:
               "info: a simulator that charges nothing for new connections (the figure before the handshake knob)")
         elapsed, _ = rtt_with_remote_hub(Path(tmp), "never", runs=3)
         bench("hub_visible_badges_rtt_no_hop", elapsed / LATENCY, "info: configs served without the 307 hop")
+        elapsed, _ = rtt_with_remote_hub(Path(tmp), "some", runs=3, concurrency=8)
+        bench("hub_visible_badges_rtt_concurrency8", elapsed / LATENCY,
+              "info: 8 configs at once (the app's default preference): a 12-card screen takes two rounds")
         asyncio.run(budget(Path(tmp)))
 
 

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 from tests.hubsim.catalogue import Catalogue, SimModel, corpus_models
 from tests.hubsim.faults import Fault, Faults
 from tests.hubsim.generate import generate
+from tests.hubsim.h2serve import opens_with_preface, serve_h2
 from tests.hubsim.ratelimit import RateLimiter
 from tests.hubsim.routes import HubApp, Response, bucket_for, error, request_id
 
@@ -52,6 +53,7 @@ class _Server(ThreadingHTTPServer):
         self.conn_threads: set[threading.Thread] = set()
         self.conn_sockets: set[socket.socket] = set()
         self.accepted = 0  # connections accepted since start (new TCP connections the client paid for)
+        self.accept_times: dict[Any, float] = {}  # socket -> when accepted (the handshake starts then)
         super().__init__(("127.0.0.1", port), _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -64,18 +66,25 @@ class _Server(ThreadingHTTPServer):
             self.conn_threads.add(thread)
             self.conn_sockets.add(request)
             self.accepted += 1
+            self.accept_times[request] = time.monotonic()
         with self.sim._log_changed:
             self.sim._log_changed.notify_all()
         thread.start()
 
     def _serve_connection(self, request: Any, client_address: Any) -> None:
         try:
-            self.finish_request(request, client_address)
+            if opens_with_preface(request):
+                with self._conn_lock:
+                    accepted_at = self.accept_times.pop(request, time.monotonic())
+                serve_h2(self.sim, self.origin, request, accepted_at)
+            else:
+                self.finish_request(request, client_address)
         except (ConnectionError, TimeoutError, OSError):
             pass
         finally:
             self.shutdown_request(request)
             with self._conn_lock:
+                self.accept_times.pop(request, None)
                 self.conn_sockets.discard(request)
                 self.conn_threads.discard(threading.current_thread())
 
@@ -107,7 +116,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        self._accepted_at = time.monotonic()
+        with self.server._conn_lock:
+            self._accepted_at = self.server.accept_times.pop(self.request, time.monotonic())
         self._handshake_due = True  # the first response on this connection pays faults.handshake
 
     def _wait_handshake(self) -> bool:

@@ -234,3 +234,19 @@ def test_a_cancelled_search_leaves_its_connection_for_the_next() -> None:
     asyncio.run(main())
     assert gated.connects == 1
     assert warm.handed_out == 1
+
+
+def test_over_http2_one_connection_opened_ahead_carries_the_whole_screen(sim: HubSim) -> None:
+    pytest.importorskip("h2")
+
+    async def main() -> tuple[int, int, list[object]]:
+        async with HubClient(sim.url, token=False, http2=True) as client:
+            ready = await client.warm_up()
+            before = sim.wait_for_connections(1)
+            return ready, before, await first_screen(client)
+
+    ready, before, outcomes = asyncio.run(main())
+    assert ready == before == 1
+    assert [type(o) for o in outcomes] == [ConfigOk] * SCREEN
+    assert len(sim.requests(r"^/api/resolve-cache/")) == SCREEN
+    assert sim.connections("hub") == 1
