@@ -9,6 +9,7 @@ reports realistic sizes while using almost no disk. Access times are spread over
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -48,5 +49,18 @@ def build(root: Path) -> None:
             os.utime(blob, (used, used))
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.democache",
+        description="Build a realistic-looking Hugging Face cache (real configs, sparse weights) for "
+                    "screenshots and manual runs.")
+    parser.add_argument("folder", type=Path, help="the cache folder to build, e.g. /tmp/demo/hub "
+                        "(then run the app with HF_HUB_CACHE set to it)")
+    args = parser.parse_args(argv)
+    build(args.folder)
+    print(f"Built {len(MODELS)} models in {args.folder}")
+    return 0
+
+
 if __name__ == "__main__":
-    build(Path(sys.argv[1]))
+    sys.exit(main())

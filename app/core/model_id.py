@@ -54,10 +54,14 @@ def is_valid_model_id(text: object) -> bool:
     return True
 
 
+# A model repo's folder in the Hugging Face cache starts with this (datasets and spaces use their own).
+MODEL_FOLDER_PREFIX = "models--"
+
+
 def cache_folder_name(model_id: str) -> str:
     """The folder of a model in the Hugging Face cache: `models--org--name`."""
     org, name = validate_model_id(model_id).split("/")
-    return f"models--{org}--{name}"
+    return f"{MODEL_FOLDER_PREFIX}{org}--{name}"
 
 
 def author_of(model_id: str) -> str:

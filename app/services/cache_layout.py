@@ -12,7 +12,9 @@ import errno
 import os
 import stat
 
-MODEL_PREFIX = "models--"
+from app.core.model_id import MODEL_FOLDER_PREFIX
+
+MODEL_PREFIX = MODEL_FOLDER_PREFIX  # the one definition is in app.core.model_id
 
 # Top-level entries that are never model repos (huggingface_hub skips the same ones).
 IGNORED_TOP = frozenset({".locks", "CACHEDIR.TAG", "blobs", ".DS_Store", "Thumbs.db", "desktop.ini"})

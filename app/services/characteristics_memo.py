@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -20,6 +21,7 @@ from pathlib import Path
 from app.core.characteristics import ModelCharacteristics
 from app.services import paths
 
+log = logging.getLogger(__name__)
 MEMO_FILE = "local-characteristics.sqlite3"
 Remembered = tuple[ModelCharacteristics, str | None]  # characteristics, MLX signal from the config
 
@@ -49,10 +51,6 @@ class CharacteristicsMemo:
         self._new: dict[str, str] = {}
         self._lock = threading.Lock()
         self._load()
-
-    @staticmethod
-    def key(blob_name: str, size: int) -> str:
-        return f"{blob_name}:{size}"
 
     def get(self, key: str) -> Remembered | None:
         hit = self._decoded.get(key)
@@ -119,8 +117,9 @@ class CharacteristicsMemo:
                 )
                 db.execute("DELETE FROM memo WHERE engine != ?", (self._engine,))
             self._rows.update(new)
-        except sqlite3.Error:
-            pass
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("characteristics memo %s not saved (%s); the next launch reads those configs again",
+                        self.path, exc)
 
     def clear(self) -> None:
         with self._lock:
@@ -130,8 +129,8 @@ class CharacteristicsMemo:
         try:
             with self._connect() as db:
                 db.execute("DELETE FROM memo")
-        except sqlite3.Error:
-            pass
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("characteristics memo %s could not be emptied (%s)", self.path, exc)
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,10 +146,12 @@ class CharacteristicsMemo:
                 rows = db.execute("SELECT key, value FROM memo WHERE engine = ?", (self._engine,)).fetchall()
             finally:
                 db.close()
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as exc:
+            log.warning("characteristics memo %s is damaged (%s); starting a new one", self.path, exc)
             self._move_aside()
             return
-        except OSError:
+        except OSError as exc:
+            log.warning("characteristics memo %s cannot be opened (%s); configs are read each launch", self.path, exc)
             return
         self._rows = dict(rows)
 
@@ -177,6 +178,7 @@ def shared() -> CharacteristicsMemo | None:
         if _shared is None or _shared.path != paths.cache_dir() / MEMO_FILE:
             try:
                 _shared = CharacteristicsMemo()
-            except (OSError, sqlite3.Error):
+            except (OSError, sqlite3.Error) as exc:
+                log.warning("characteristics memo unavailable (%s); configs are read each launch", exc)
                 return None
         return _shared

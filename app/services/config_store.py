@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -228,21 +228,6 @@ class ConfigStore:
 
         self._run(write)
         return self.get(repo_id)
-
-    def delete(self, repo_id: str) -> None:
-        self._run(lambda conn: conn.execute("DELETE FROM configs WHERE repo_id = ?", (repo_id,)))
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Many writes in one transaction (one fsync), e.g. a benchmark or an import."""
-        with self._lock:
-            self._run(lambda conn: conn.execute("BEGIN IMMEDIATE"))
-            try:
-                yield
-            except BaseException:
-                self._run(lambda conn: conn.execute("ROLLBACK"))
-                raise
-            self._run(lambda conn: conn.execute("COMMIT"))
 
 
 def _row_to_stored(row: tuple[Any, ...], now: float) -> StoredConfig | None:

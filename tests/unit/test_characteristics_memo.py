@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.core.config_parse import ConfigError
+from app.core.model_characteristics import ModelCharacteristics
 from app.services import characteristics_memo, local_cache
 from tests.cachebuilder import CacheBuilder, populate_sample
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CacheBuilder:
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CacheBuilder]:
     monkeypatch.setenv("MLX_MANAGER_CACHE_DIR", str(tmp_path / "app-cache"))
     local_cache.clear_memo(lasting=True)
     builder = CacheBuilder(tmp_path / "hub")
@@ -68,3 +70,19 @@ def test_a_corrupt_memo_is_set_aside_and_the_scan_still_works(cache: CacheBuilde
     again = local_cache.scan_first_pass(cache.root)
     assert _badges(again) == _badges(first)
     assert Path(f"{memo_file}.corrupt").exists()
+
+
+def test_a_memo_that_cannot_be_written_says_so_and_costs_nothing_else(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the memo's folder should be")
+    with caplog.at_level("WARNING", logger="app.services.characteristics_memo"):
+        memo = characteristics_memo.CharacteristicsMemo(blocker / "memo.sqlite3")
+        memo.put("blob:1", ModelCharacteristics(model_type="llama"), None)
+        memo.flush()  # nothing raised: the scan goes on
+        memo.clear()
+    assert memo.get("blob:1") is None
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("cannot be opened" in m for m in messages)
+    assert any("not saved" in m for m in messages) and any("could not be emptied" in m for m in messages)
