@@ -227,7 +227,7 @@ class HubClient:
         configs pay no handshakes (TCP + TLS: two round trips each). Call it while the person types.
         Sends no HTTP request (nothing counts against the rate limits), never raises; returns how many
         connections are ready (0 when offline, behind a proxy, or unreachable)."""
-        if self._warmer is None or offline_mode():
+        if self._warmer is None or self.setup_error is not None or offline_mode():
             return 0
         try:
             timeout = self._client.timeout.connect
