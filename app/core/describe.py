@@ -325,4 +325,7 @@ def spec_items(entry: ModelEntry) -> list[SpecItem]:
             tip="KV cache per 1,000 tokens of context at fp16: 2 × layers × KV heads × head dim × 2 bytes")
     if c.use_cache is not None:
         add("KV cache", "on" if c.use_cache else "off", "use_cache", tip="use_cache in the config")
+    if entry.source is Source.BOTH:
+        add("On this Mac", "Downloaded", source="cache",
+            tip="In your Hugging Face cache: listed in My Models, ready to use offline")
     return items

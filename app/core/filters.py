@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from app.core.characteristics import ModelCharacteristics
-from app.core.model_entry import ConfigStatus, ModelEntry, Tier
+from app.core.model_entry import ConfigStatus, ModelEntry, Source, Tier
 
 QUANT_OPTIONS = ("2", "3", "4", "5", "6", "8", "unquantized", "mxfp4", "nvfp4", "gptq", "awq", "other")
 QUANT_LABELS = {"2": "2-bit", "3": "3-bit", "4": "4-bit", "5": "5-bit", "6": "6-bit", "8": "8-bit",
@@ -101,7 +101,7 @@ class Facets:
 
 def facets(entry: ModelEntry) -> Facets:
     c = entry.characteristics or ModelCharacteristics()
-    settled = entry.config_status is not ConfigStatus.PENDING or entry.source.value != "hub"
+    settled = entry.config_status is not ConfigStatus.PENDING or entry.source is Source.LOCAL
     if not settled and entry.provenance:
         # Until the config lands only listing facts decide: a guess from the name never hides a card
         # (a hidden card is never on screen, so its config would never be fetched).

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.hub_address import DEFAULT_ENDPOINT
 from app.core.model_entry import ModelEntry
 from app.ui.badges import BadgePainter
 from app.ui.card_layout import CardLayout, Metrics, bucket, compute_layout, metrics_for, stats_tooltip
@@ -48,7 +49,6 @@ from app.ui.theme import CardTheme, avatar_color, card_theme
 if TYPE_CHECKING:
     from app.ui.download_progress import CardOverlay
 
-HUB_URL = "https://huggingface.co"
 _MAX_LAYOUTS = 512
 _MAX_HEIGHTS = 200_000
 _LEFT_VCENTER = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -69,7 +69,7 @@ class CardDelegate(QStyledItemDelegate):
     specs_toggled = Signal(str)  # repo id, after "Show specs"/"Hide specs" was clicked
     link_activated = Signal(str)  # a URL to open (a gated badge: the model page)
 
-    def __init__(self, view: QAbstractItemView, hub_url: str = HUB_URL) -> None:
+    def __init__(self, view: QAbstractItemView, hub_url: str = DEFAULT_ENDPOINT) -> None:
         super().__init__(view)
         self._view = view
         self.hub_url = hub_url.rstrip("/")

@@ -117,7 +117,7 @@ def stats_tooltip(entry: ModelEntry) -> str:
     lines = [entry.id]
     if entry.size_on_disk is not None:
         lines.append(f"{entry.size_on_disk:,} bytes on disk")
-    elif entry.source != Source.HUB:
+    elif entry.source == Source.LOCAL:
         lines.append("Size on disk: still being measured")
     for label, moment in (("Last used", entry.last_accessed), ("Updated", entry.last_modified),
                           ("Created", entry.created_at)):
@@ -133,7 +133,8 @@ def stats_tooltip(entry: ModelEntry) -> str:
 def stats_text(entry: ModelEntry) -> str:
     """The line under the name: publisher, then Hub stats or local size and use."""
     parts: list[str] = []
-    if entry.source == Source.HUB:
+    # A Hub card keeps its Hub stats when the model is downloaded too (it says so in its badge).
+    if entry.source == Source.HUB or (entry.source == Source.BOTH and entry.size_on_disk is None):
         if entry.downloads is not None:
             parts.append(f"↓ {formatting.count(entry.downloads)}")
         if entry.likes is not None:
@@ -149,8 +150,11 @@ def stats_text(entry: ModelEntry) -> str:
             parts.append(f"used {used}")
         if entry.source == Source.BOTH and entry.downloads is not None:
             parts.append(f"↓ {formatting.count(entry.downloads)}")
-    author = entry.author or "local"
-    return f"{author}  ·  " + " · ".join(parts) if parts else author
+    # A repo without an organisation (models--foo) names no publisher rather than inventing one.
+    stats = " · ".join(parts)
+    if not entry.author:
+        return stats
+    return f"{entry.author}  ·  {stats}" if stats else entry.author
 
 
 @dataclass(frozen=True)

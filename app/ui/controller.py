@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import importlib
 import logging
+import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,8 +21,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
+from app.core.hub_address import model_url
 from app.core.listing import with_config
-from app.core.model_entry import ConfigStatus, ModelEntry
+from app.core.model_entry import ConfigStatus, ModelEntry, Source
 from app.core.sorting import server_sort
 from app.services.local_cache import LocalModel, fill_sizes_async, scan_first_pass
 from app.services.network_state import Network
@@ -108,6 +110,7 @@ class Controller(QObject):
         # A first pass already started before the window existed (application.py): used once.
         self.early_scan: concurrent.futures.Future[tuple[list[LocalModel], list[ModelEntry]]] | None = None
         self.local_scanned = False  # the first pass is on screen
+        self.cache_exists = True  # the cache folder was there at the last scan
         self.local_sized = False  # sizes of the latest scan are on screen
         self._local_task: asyncio.Task[None] | None = None
         # Hugging Face
@@ -163,6 +166,8 @@ class Controller(QObject):
                 models, entries = await asyncio.to_thread(first_pass_entries, self.cache_dir)
         finally:
             self.work_changed.emit("scan", "")
+        if not entries:  # say why the list is empty: no folder at all, or an empty one
+            self.cache_exists = await asyncio.to_thread(os.path.isdir, self.cache_root)
         if self.local_scanned:
             self._merge_local(entries)
         else:
@@ -250,10 +255,7 @@ class Controller(QObject):
     def model_url(self, repo_id: str) -> str:
         if self.client is not None:
             return self.client.model_url(repo_id)
-        import os
-
-        endpoint = self.hub_endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
-        return f"{endpoint.strip().rstrip('/')}/{repo_id}"
+        return model_url(repo_id, hub_endpoint(self.hub_endpoint))
 
     # --- Hugging Face: search ----------------------------------------------------------------------
 
@@ -436,9 +438,29 @@ class Controller(QObject):
             self.hub_model.update_entries(updates)
 
     def _with_known(self, entries: Iterable[ModelEntry]) -> list[ModelEntry]:
-        """New Hub entries with every config answer already known, so they arrive with their facts."""
+        """New Hub entries with every config answer already known, so they arrive with their facts, and
+        marked when the model is in the local cache too."""
         known = self._known
-        return [_applied(e, known[e.id]) if e.id in known else e for e in entries]
+        local = self.local_model.entry
+        out: list[ModelEntry] = []
+        for entry in entries:
+            if entry.id in known:
+                entry = _applied(entry, known[entry.id])
+            if local(entry.id) is not None:
+                entry = entry.with_changes(source=Source.BOTH)
+            out.append(entry)
+        return out
+
+    def sync_downloaded(self) -> None:
+        """My Models changed (a scan, a download, a deletion): Hub cards follow ("Downloaded" or not)."""
+        local = self.local_model.entry
+        changed = []
+        for entry in self.hub_model.all_entries():
+            want = Source.BOTH if local(entry.id) is not None else Source.HUB
+            if entry.source is not want:
+                changed.append(entry.with_changes(source=want))
+        if changed:
+            self.hub_model.update_entries(changed)
 
     def _on_status(self, status: FetcherStatus) -> None:
         work = status.queued + status.in_flight
@@ -485,3 +507,14 @@ def _applied(entry: ModelEntry, result: FetchResult) -> ModelEntry:
     if result.ok and result.characteristics is not None:
         return with_config(entry, result.characteristics)
     return entry.with_changes(config_status=ConfigStatus.UNAVAILABLE, config_error=result.error or result.kind)
+
+
+def hub_endpoint(explicit: str | None = None) -> str:
+    """The Hub's address for links: the one given, else HF_ENDPOINT, else the default (a bad one too:
+    the search says what is wrong with it; a link must still be made)."""
+    from app.core.hub_address import InvalidEndpoint, parse_endpoint
+
+    try:
+        return parse_endpoint(explicit if explicit is not None else os.environ.get("HF_ENDPOINT"))
+    except InvalidEndpoint:
+        return parse_endpoint(None)

@@ -43,6 +43,8 @@ def action_for(entry: ModelEntry, status: DownloadStatus | None, offer_download:
             return "resume"
         if status.state is DownloadState.DONE:
             return "done"
+    if entry.source is Source.BOTH:
+        return "done"  # already in the cache: a Hub card says so
     if offer_download and entry.source is Source.HUB:
         return "download"
     return None

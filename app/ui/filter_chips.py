@@ -23,6 +23,7 @@ from PySide6.QtGui import QColor, QEnterEvent, QKeyEvent, QPainter, QPaintEvent,
 from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from app.core.filters import FilterState
+from app.ui.status import count_text
 
 _CROSS = "✕"
 _REMOVE_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace, Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -31,12 +32,6 @@ _REMOVE_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace, Qt.Key.Key_Space, Qt.Ke
 def _mix(a: QColor, b: QColor, t: float) -> QColor:
     return QColor.fromRgbF(a.redF() + (b.redF() - a.redF()) * t, a.greenF() + (b.greenF() - a.greenF()) * t,
                            a.blueF() + (b.blueF() - a.blueF()) * t, 1.0)
-
-
-def count_text(shown: int, total: int) -> str:
-    if shown == total:
-        return f"{total:,} model" + ("" if total == 1 else "s")
-    return f"Showing {shown:,} of {total:,} model" + ("" if total == 1 else "s")
 
 
 class FilterChip(QAbstractButton):

@@ -6,6 +6,7 @@ session are on at the next launch.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -27,28 +28,33 @@ from PySide6.QtWidgets import (
 
 from app.core.filters import FilterState, server_params
 from app.core.model_entry import ModelEntry
+from app.core.window_size import MIN_SIZE  # half a 13-inch screen: the cards' badges wrap
 from app.ui.cache_watch import CacheWatcher
 from app.ui.card_delegate import CardDelegate
 from app.ui.card_list_view import CardListView
 from app.ui.controller import Controller, HubState, NetworkStatus
+from app.ui.controller import hub_endpoint as controller_hub_endpoint
 from app.ui.errors import ErrorBanner, ErrorReporter
 from app.ui.filter_chips import FilterChipsBar
 from app.ui.filter_settings import load_filter_state, save_filter_state
 from app.ui.model_list import ModelListModel
 from app.ui.roles import ENTRY_ROLE
 from app.ui.settings import View, WindowSettings
-from app.ui.status import StatusBar
+from app.ui.status import StatusBar, count_text, loaded_text
 from app.ui.toolbar import HUB_SORT_KEYS, LOCAL_SORT_KEYS, Toolbar
 
 if TYPE_CHECKING:
     from app.ui.filter_dialog import FilterDialog
 
+log = logging.getLogger(__name__)
+
 DEFAULT_SIZE = (1100, 760)
-MIN_SIZE = (1000, 700)
 
 
-def reveal_in_file_manager(path: str) -> None:
-    """Show a folder in Finder (selected) or the desktop's file manager; never waits for it."""
+def reveal_in_file_manager(path: str) -> bool:
+    """Show a folder in Finder (selected) or the desktop's file manager; never waits for it.
+
+    False when there is no file manager to ask (no `xdg-open` on a bare Linux, say)."""
     if sys.platform == "darwin":
         args = ["open", "-R", path]
     elif sys.platform == "win32":
@@ -57,8 +63,13 @@ def reveal_in_file_manager(path: str) -> None:
         args = ["xdg-open", os.path.dirname(path) or path]
     import subprocess  # only when the user asks to reveal a folder
 
-    subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     start_new_session=True)
+    try:
+        subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    except OSError as exc:
+        log.warning("could not start %s to show %s: %s", args[0], path, exc)
+        return False
+    return True
 
 
 def local_repo_path(cache_root: str, repo_id: str) -> str:
@@ -228,8 +239,7 @@ class MainWindow(QMainWindow):
     def _make_view(self, model: ModelListModel, hub_endpoint: str | None) -> CardListView:
         view = CardListView(self.stack)
         view.setModel(model)
-        hub_url = (hub_endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
-        delegate = CardDelegate(view, hub_url=hub_url)
+        delegate = CardDelegate(view, hub_url=controller_hub_endpoint(hub_endpoint))
         view.setItemDelegate(delegate)
         delegate.link_activated.connect(lambda url: self.open_url(QUrl(url)))
         view.specs_requested.connect(lambda index, m=model: m.toggle_expanded(index.row()))
@@ -292,6 +302,7 @@ class MainWindow(QMainWindow):
         self.local_model.count_changed.connect(self._refresh_counts)
         self.hub_model.count_changed.connect(self._refresh_counts)
         self.local_model.count_changed.connect(self._update_local_empty)
+        self.local_model.count_changed.connect(c.sync_downloaded)
         self.hub_model.count_changed.connect(self._update_hub_empty)
         self.hub_model.more_requested.connect(c.request_more)
         self.watcher.changed.connect(self.controller.refresh_local)
@@ -468,18 +479,27 @@ class MainWindow(QMainWindow):
 
     def _refresh_counts(self, *_args: object) -> None:
         model = self.current_model
-        shown = model.rowCount()
-        total = model.total_count()
-        if self._view == "hub" and self.controller.hub_total:
-            total = max(total, self.controller.hub_total)
-        self.status.set_counts(shown, total)
-        # The chips count what the filter saw: the cards loaded in this list.
-        self.chips.set_counts(shown, model.total_count())
+        shown, held = model.rowCount(), model.total_count()
+        # The chips count what the filters let through; the status bar says how big the list is, so the
+        # two never repeat one sentence.
+        self.chips.set_counts(shown, held)
+        if self._view == View.HUB:
+            self.status.set_counts(loaded_text(held, self.controller.hub_total))
+        elif self._filters.is_empty:
+            self.status.set_counts(count_text(shown, held))
+        else:
+            self.status.set_counts(count_text(held, held))
 
     def _update_local_empty(self, *_args: object) -> None:
         c = self.controller
         if not c.local_scanned:
             self.local_empty.clear()
+        elif self.local_model.total_count() == 0 and not c.cache_exists:
+            self.local_empty.show_state(
+                "Your Hugging Face cache folder does not exist yet",
+                f"Looked for it at {c.cache_root} (set HF_HUB_CACHE or HF_HOME to use another folder). "
+                "It is created by the first download.",
+                "Browse Hugging Face", lambda: self.set_view("hub"))
         elif self.local_model.total_count() == 0:
             self.local_empty.show_state(
                 "No models in your Hugging Face cache yet",
@@ -553,12 +573,20 @@ class MainWindow(QMainWindow):
     def open_selected_on_hub(self) -> None:
         entry = self.selected_entry()
         if entry is not None:
-            self.open_url(QUrl(self.controller.model_url(entry.id)))
+            url = self.controller.model_url(entry.id)
+            if self.open_url(QUrl(url)) is False:
+                self.banner.show_message(f"No web browser opened {url}. The address is copied: paste it into "
+                                         "a browser.")
+                QGuiApplication.clipboard().setText(url)
 
     def reveal_selected(self) -> None:
         entry = self.selected_entry()
-        if entry is not None and self._view == "my":
-            self.reveal_path(local_repo_path(self.controller.cache_root, entry.id))
+        if entry is not None and self._view == View.MY:
+            path = local_repo_path(self.controller.cache_root, entry.id)
+            if self.reveal_path(path) is False:
+                what = "Finder" if sys.platform == "darwin" else "No file manager"
+                self.banner.show_message(f"{what} could not show the folder. It is {path} (copied).")
+                QGuiApplication.clipboard().setText(path)
 
     def toggle_selected_specs(self) -> None:
         view = self.current_list

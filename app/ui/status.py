@@ -12,12 +12,20 @@ from app.services.network_state import Network
 
 
 def count_text(shown: int, total: int) -> str:
+    """What a list shows of what it holds: "6 models", "Showing 2 of 6 models"."""
     if total <= 0:
         return "No models"
     noun = "model" if total == 1 else "models"
     if shown == total:
         return f"{total:,} {noun}"
     return f"Showing {shown:,} of {total:,} {noun}"
+
+
+def loaded_text(loaded: int, total: int | None) -> str:
+    """How much of a Hub search is here: "50 of 169 loaded" (more come as the list scrolls)."""
+    if total is None or total <= loaded:
+        return count_text(loaded, loaded)
+    return f"{loaded:,} of {total:,} loaded"
 
 
 class StatusBar(QStatusBar):
@@ -43,8 +51,8 @@ class StatusBar(QStatusBar):
         self._countdown.timeout.connect(self._render_network)
         self._render_network()
 
-    def set_counts(self, shown: int, total: int) -> None:
-        self.count_label.setText(count_text(shown, total))
+    def set_counts(self, text: str) -> None:
+        self.count_label.setText(text)
 
     def set_work(self, key: str, text: str | None) -> None:
         """Background work in words ("Reading sizes…"); None when that piece of work is done."""

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -70,12 +71,16 @@ class Toolbar(QWidget):
         seg_layout.setSpacing(0)
         seg_layout.addWidget(self.my_button)
         seg_layout.addWidget(self.hub_button)
+        # In a narrow window the search field gives way, never the view switch's words.
+        fixed = QSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        for widget in (segment, self.my_button, self.hub_button):
+            widget.setSizePolicy(fixed)
         layout.addWidget(segment)
 
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search models  (⌘F)")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(280)
+        self.search.setMinimumWidth(90)
         layout.addWidget(self.search, 1)
 
         self.filter_button = QToolButton(self)

@@ -149,7 +149,12 @@ def test_empty_cache_says_what_to_do(qtbot: QtBot, tmp_path: Path, monkeypatch: 
     window.controller.refresh_local()  # only the scan: the button's Hub view is not started
     qtbot.waitUntil(lambda: window.controller.local_sized, timeout=10_000)
     assert window.local_empty.isVisible()
-    assert "No models in your Hugging Face cache yet" in window.local_empty.text
+    # No folder at all: said so, with where it was looked for.
+    assert "Your Hugging Face cache folder does not exist yet" in window.local_empty.text
+    assert str(empty) in window.local_empty.text and "HF_HUB_CACHE" in window.local_empty.text
+    empty.mkdir()
+    window.controller.refresh_local()
+    qtbot.waitUntil(lambda: "No models in your Hugging Face cache yet" in window.local_empty.text, timeout=10_000)
     assert str(empty) in window.local_empty.text
     assert window.local_empty.button.text() == "Browse Hugging Face"
     window.local_empty.button.click()
