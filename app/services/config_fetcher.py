@@ -96,8 +96,11 @@ class ConfigFetcher:
         max_rate_limited_rounds: int = 3,
         failure_ttl: float = 120.0,
         store_timeout: float = 2.0,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.client = client
+        # When failures may be retried and the offline pause ends: the limiter's clock unless given.
+        self.clock = clock or client.limiter.clock
         self.store = store
         self.on_result = on_result
         self.on_status = on_status
@@ -350,7 +353,7 @@ class ConfigFetcher:
         """A transient failure is tried again when its row is shown a while later."""
         if not self._failed_at:
             return
-        now = self.client.limiter.clock()
+        now = self.clock()
         for repo_id in ids:
             failed_at = self._failed_at.get(repo_id)
             if failed_at is not None and now - failed_at > self.failure_ttl:
@@ -487,7 +490,7 @@ class ConfigFetcher:
         self._online.clear()
         if first:
             loop = asyncio.get_running_loop()
-            self._offline_until = self.client.limiter.clock() + self.offline_retry
+            self._offline_until = self.clock() + self.offline_retry
             self._resume_timer = loop.call_later(self.offline_retry, self._auto_resume)
         self._changed()
 
@@ -524,7 +527,7 @@ class ConfigFetcher:
                                                retryable=True, url=url), remember=False)
         elif isinstance(outcome, Failed):
             if outcome.retryable:
-                self._failed_at[repo_id] = self.client.limiter.clock()
+                self._failed_at[repo_id] = self.clock()
             self._deliver(repo_id, FetchResult(repo_id, "failed", error=outcome.reason,
                                                retryable=outcome.retryable, url=url))
         elif isinstance(outcome, Offline):  # pragma: no cover - handled by the caller

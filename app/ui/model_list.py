@@ -11,6 +11,7 @@ Sorting by a local key reorders in place, keeping the selection; Hub sort keys k
 from __future__ import annotations
 
 import bisect
+import logging
 from collections import deque
 from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
@@ -35,6 +36,7 @@ from app.ui.roles import CHARACTERISTICS_ROLE, ENTRY_ROLE, EXPANDED_ROLE, PENDIN
 
 SORT_KEYS: tuple[str, ...] = tuple(SortKey)
 
+log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -117,6 +119,7 @@ class ModelListModel(QAbstractListModel):
         self._can_fetch_more = False
         self._fetch_requested = False
         self._last_counts = (0, 0)
+        self._logged: set[tuple[str, int]] = set()
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -189,7 +192,12 @@ class ModelListModel(QAbstractListModel):
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         try:
             return self._data(index, role)
-        except Exception:  # a model must never raise into Qt; a card shows its placeholder instead
+        except Exception as exc:  # a model must never raise into Qt; a card shows its placeholder instead
+            key = (type(exc).__name__, role)
+            if key not in self._logged:  # once per kind of failure: data() runs on every paint
+                self._logged.add(key)
+                log.exception("list model data(row %s, role %s) failed; the card shows a placeholder",
+                              index.row(), role)
             return None
 
     def _data(self, index: Index, role: int) -> Any:

@@ -285,20 +285,22 @@ def test_not_modified_for_a_vanished_entry_fetches_the_file(sim: HubSim, tmp_pat
 
 def test_a_transient_failure_is_retried_when_shown_again_later(sim: HubSim, store: ConfigStore) -> None:
     sim.faults.add(Fault("status", path=r"/org/m4/resolve/", status=500, count=3))
+    now = [0.0]  # the fetcher's clock, moved by hand: no wall-clock margin to miss on a busy machine
 
     async def body(fetcher: ConfigFetcher, rec: Recorder) -> None:
         fetcher.set_visible(["org/m4"])
         await fetcher.wait_idle()
         assert rec.results["org/m4"].kind == "failed"
+        now[0] += 60  # still within failure_ttl
         fetcher.set_visible(["org/m4", "org/m5"])  # still on screen, too soon: no new request
         await fetcher.wait_idle()
         assert fetched_ids(sim).count("org/m4") == 3
-        await asyncio.sleep(0.25)
+        now[0] += 61  # past failure_ttl
         fetcher.set_visible([])
-        fetcher.set_visible(["org/m4"])  # shown again after failure_ttl
+        fetcher.set_visible(["org/m4"])  # shown again a while later
         await fetcher.wait_idle()
 
-    rec = run_with(sim, store, body, retry_base=0.01, failure_ttl=0.2)
+    rec = run_with(sim, store, body, retry_base=0.01, failure_ttl=120.0, clock=lambda: now[0])
     assert rec.results["org/m4"].ok
     assert fetched_ids(sim).count("org/m4") == 4
 
