@@ -33,7 +33,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import compress
 
 from app.core.filters import (
@@ -212,6 +212,24 @@ class FilterIndex:
     def family_counts(self) -> list[tuple[str, int]]:
         """Every known family with its number of entries, most common first (ties by name)."""
         return sorted(self._families.items(), key=lambda item: (-item[1], item[0].lower()))
+
+    def faceted_family_counts(self, state: FilterState, text: str = "") -> dict[str, int]:
+        """Each family's count among the rows every *other* section of `state` (and the text) lets through,
+        as the Hub's website counts facets: ticking a family never changes the family counts.
+
+        Families with no such row are absent. Rows still pending count (they are shown, dimmed). The
+        cached last answer is left alone, so the list's next refilter stays incremental."""
+        words = tuple(text.lower().split())
+        others = replace(state, families=frozenset())
+        rows = self._state_filter(others, self._text_rows(words)).rows
+        fids = self._fids
+        counts: Counter[str] = Counter()
+        # Count per distinct facet first (no Python call per row), then add those up per family.
+        for fid, n in Counter(map(fids.__getitem__, rows)).items():
+            family = self._uniques[fid].family
+            if family:
+                counts[family] += n
+        return dict(counts)
 
     # --- filtering --------------------------------------------------------------------------------
 

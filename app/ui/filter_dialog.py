@@ -4,24 +4,29 @@ Minimum context, Other — with Apply (default), Reset and Cancel.
 Wiring (the toolbar's "Filters (2) ▾" button):
 
     dialog = FilterDialog(state, index.family_counts(), parent=window,
-                          count=lambda s: len(index.apply(s, search_text).rows))   # live "N models match"
+                          count=lambda s: len(index.apply(s, search_text).rows),   # live "N models match"
+                          facets=lambda s: index.faceted_family_counts(s, search_text),  # live family counts
+                          scope=loaded_scope(50))                 # on the Hub: "… in the 50 loaded"
     dialog.applied.connect(set_filter)       # or: if dialog.exec() == QDialog.DialogCode.Accepted: dialog.state()
     dialog.open()                            # window-modal sheet on macOS
 
 `state()` reads the controls at any time; Reset clears them to the empty filter without closing; Cancel
 and Escape leave everything as it was; Enter applies. Families already in the state but absent from
-`family_counts` are listed too (with 0), so a saved filter can always be unticked.
+`family_counts` are listed too (with 0), so a saved filter can always be unticked. With `facets`, each
+family's count follows the other ticked sections (the list keeps its order, so nothing jumps under the
+pointer); `scope` says what the counts cover when that is not everything (the Hub's pages loaded so far).
 Keyboard: Tab moves section to section, arrow keys move within a radio group, Space ticks; group titles
 carry mnemonics (Alt+letter where the platform shows them); the family list has a filter field when long.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from itertools import pairwise
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtGui import QKeyEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -55,16 +60,31 @@ def context_label(tokens: int | None) -> str:
     return "Any" if not tokens else f"≥ {tokens // 1024}K"
 
 
+def loaded_scope(loaded: int) -> str:
+    """What the counts cover on the Hub view: only the results loaded so far, not the whole Hub."""
+    return f"in the {loaded:,} loaded"
+
+
+def match_text(n: int, scope: str | None = None) -> str:
+    text = "1 model matches" if n == 1 else f"{n:,} models match"
+    return f"{text} {scope}" if scope else text
+
+
 class FilterDialog(QDialog):
     applied = Signal(FilterState)
 
     def __init__(self, state: FilterState, family_counts: Sequence[tuple[str, int]],
-                 parent: QWidget | None = None, count: Callable[[FilterState], int] | None = None) -> None:
+                 parent: QWidget | None = None, count: Callable[[FilterState], int] | None = None,
+                 facets: Callable[[FilterState], Mapping[str, int]] | None = None,
+                 scope: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Filters")
         self.setObjectName("filterDialog")
         self._initial = state
         self._count = count
+        self._facets = facets
+        self._facets_for: FilterState | None = None  # the other sections the family counts were made for
+        self._scope = scope
         self._loading = False
 
         self._family_field = QLineEdit()
@@ -81,6 +101,9 @@ class FilterDialog(QDialog):
         self._gated = QCheckBox("Hide &gated models")
         self._match = QLabel()
         self._match.setObjectName("filterMatchCount")
+        self._scope_note = QLabel(f"Counts {scope}" if scope else "")
+        self._scope_note.setObjectName("filterScope")
+        self._scope_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self._buttons = QDialogButtonBox()
         self._apply = QPushButton("Apply")
         self._reset = QPushButton("&Reset")
@@ -120,6 +143,10 @@ class FilterDialog(QDialog):
 
     def match_text(self) -> str:
         return self._match.text()
+
+    def family_texts(self) -> list[str]:
+        """The family list as it reads, top to bottom ("Qwen (42)")."""
+        return [item.text() for item in self._family_items()]
 
     # --- building -----------------------------------------------------------------------------------
 
@@ -177,6 +204,8 @@ class FilterDialog(QDialog):
             item.setCheckState(Qt.CheckState.Unchecked)
             self._families.addItem(item)
         layout.addWidget(self._families, 1)
+        if self._scope:
+            layout.addWidget(self._scope_note)
         if not counts:
             self._families.hide()
             layout.addWidget(QLabel("No families known yet."))
@@ -300,13 +329,27 @@ class FilterDialog(QDialog):
         self._vision.setEnabled(not text_only)
         self._audio.setEnabled(not text_only)
         if not self._loading:
-            self._update_count()
+            state = self.state()
+            self._update_count(state)
+            self._update_family_counts(state)
 
-    def _update_count(self) -> None:
+    def _update_count(self, state: FilterState) -> None:
         if self._count is None:
             return
-        n = self._count(self.state())
-        self._match.setText(f"{n:,} model{'' if n == 1 else 's'} match")
+        self._match.setText(match_text(self._count(state), self._scope))
+
+    def _update_family_counts(self, state: FilterState) -> None:
+        others = replace(state, families=frozenset())
+        if self._facets is None or others == self._facets_for:
+            return  # ticking a family leaves every family count as it is
+        self._facets_for = others
+        counts = self._facets(state)
+        self._families.blockSignals(True)  # a text change is not a tick
+        try:
+            for item in self._family_items():
+                item.setText(f"{item.data(FAMILY_ROLE)} ({counts.get(item.data(FAMILY_ROLE), 0):,})")
+        finally:
+            self._families.blockSignals(False)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Down from the family filter field goes into the list, to the first family still shown.

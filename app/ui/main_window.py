@@ -462,10 +462,12 @@ class MainWindow(QMainWindow):
             self.filter_dialog.raise_()
             self.filter_dialog.activateWindow()
             return
-        from app.ui.filter_dialog import FilterDialog  # imported when first opened: off the startup path
+        from app.ui.filter_dialog import FilterDialog, loaded_scope  # imported when first opened: off the startup path
 
         model = self.current_model
-        dialog = FilterDialog(self._filters, model.family_counts(), parent=self, count=model.match_count)
+        dialog = FilterDialog(self._filters, model.family_counts(), parent=self, count=model.match_count,
+                              facets=model.faceted_family_counts,
+                              scope=loaded_scope(model.total_count()) if self._view == View.HUB else None)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self.set_filter_state)
         dialog.finished.connect(self._filter_dialog_closed)

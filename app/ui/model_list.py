@@ -184,6 +184,10 @@ class ModelListModel(QAbstractListModel):
         """How many rows `state` would show with the current text (the filter dialog's live count)."""
         return len(self._index.apply(state, self._filter).rows)
 
+    def faceted_family_counts(self, state: FilterState) -> dict[str, int]:
+        """Each family's count given the other sections of `state` and the current text (the filter dialog)."""
+        return self._index.faceted_family_counts(state, self._filter)
+
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags

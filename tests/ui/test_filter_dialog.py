@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLineEdit, QListWidget, QRadioButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QRadioButton,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from app.core.characteristics import ModelCharacteristics
@@ -277,3 +286,57 @@ def test_one_bad_field_does_not_lose_the_others() -> None:
     assert state_from_json(text) == replace(RICH, min_context=None)
     text = state_to_json(RICH).replace('"mxfp4"', '"mxfp5"')
     assert state_from_json(text) == replace(RICH, quantization=frozenset({"4", "unquantized"}))
+
+
+# --- counts that say what they mean -------------------------------------------------------------------
+
+
+def two_family_index() -> FilterIndex:
+    qwen = ModelCharacteristics(architecture_family="Qwen", quantization_bits=4, quantization_mode="affine",
+                                model_type="qwen2", max_position_embeddings=32768)
+    llama = ModelCharacteristics(architecture_family="Llama", torch_dtype="bfloat16", model_type="llama",
+                                 max_position_embeddings=131072)
+    return FilterIndex([ModelEntry(id=f"org/m{n}", source=Source.LOCAL, characteristics=qwen if n % 3 else llama,
+                                   config_status=ConfigStatus.OK) for n in range(30)])
+
+
+def test_one_match_is_said_in_the_singular(qtbot: QtBot) -> None:
+    dialog = make_dialog(qtbot, count=lambda s: 7 if s.moe_only else 1)
+    assert dialog.match_text() == "1 model matches"
+    check_box(dialog, "MoE only (mixture of experts)").click()
+    assert dialog.match_text() == "7 models match"
+
+
+def test_family_counts_follow_the_other_sections_but_not_the_families(qtbot: QtBot) -> None:
+    index = two_family_index()
+    dialog = make_dialog(qtbot, families=index.family_counts(), count=lambda s: len(index.apply(s, "").rows),
+                         facets=lambda s: index.faceted_family_counts(s, ""))
+    assert dialog.family_texts() == ["Qwen (20)", "Llama (10)"]
+    check_box(dialog, "4-bit").click()
+    assert dialog.family_texts() == ["Qwen (20)", "Llama (0)"]  # order kept: nothing jumps under the pointer
+    assert dialog.match_text() == "20 models match"
+    family_list(dialog).item(1).setCheckState(Qt.CheckState.Checked)  # Llama, as the Hub's website counts
+    assert dialog.family_texts() == ["Qwen (20)", "Llama (0)"]
+    assert dialog.match_text() == "0 models match"
+    check_box(dialog, "4-bit").click()
+    radio(dialog, "≥ 128K").click()
+    assert dialog.family_texts() == ["Qwen (0)", "Llama (10)"]
+    assert dialog.match_text() == "10 models match"
+    dialog.reset()
+    assert dialog.family_texts() == ["Qwen (20)", "Llama (10)"]
+
+
+def test_hub_counts_say_they_cover_only_the_loaded_results(qtbot: QtBot) -> None:
+    from app.ui.filter_dialog import loaded_scope
+
+    index = two_family_index()
+    dialog = make_dialog(qtbot, families=index.family_counts(), count=lambda s: len(index.apply(s, "").rows),
+                         facets=lambda s: index.faceted_family_counts(s, ""), scope=loaded_scope(len(index)))
+    show(qtbot, dialog)
+    assert dialog.match_text() == "30 models match in the 30 loaded"
+    note = dialog.findChild(QLabel, "filterScope")
+    assert note is not None and note.isVisible() and note.text() == "Counts in the 30 loaded"
+    local = make_dialog(qtbot, count=lambda s: 3)
+    show(qtbot, local)
+    assert local.match_text() == "3 models match"
+    assert not [label.text() for label in local.findChildren(QLabel) if "loaded" in label.text()]

@@ -108,6 +108,29 @@ def test_family_counts_most_common_first_and_kept_up_to_date() -> None:
     assert index.family_counts() == [("Qwen", 4), ("Llama", 2)]
 
 
+def test_faceted_family_counts_are_given_the_other_sections_and_the_text() -> None:
+    index = FilterIndex(SAMPLE)
+    four_bit = FilterState(quantization=frozenset({"4"}))
+    # The pending Hub entry's quantization is not known yet: it is shown (dimmed), so it counts.
+    assert index.faceted_family_counts(four_bit) == {"Qwen": 2, "Gemma": 1}
+    # Families ticked in the state do not narrow their own counts.
+    assert index.faceted_family_counts(FilterState(families=frozenset({"Llama"}))) == {
+        "Qwen": 3, "Gemma": 1, "Llama": 1}
+    assert index.faceted_family_counts(FilterState(), "instruct") == {"Qwen": 1, "Llama": 1}
+    # Each count is what the list would show with that family alone ticked.
+    state = FilterState(min_context=128 * 1024, families=frozenset({"Qwen"}))
+    for family, n in index.faceted_family_counts(state).items():
+        assert len(index.apply(FilterState(families=frozenset({family}), min_context=128 * 1024)).rows) == n
+
+
+def test_faceted_counts_leave_the_cached_answer_alone() -> None:
+    index = FilterIndex(SAMPLE)
+    state = FilterState(families=frozenset({"Qwen"}))
+    shown = index.apply(state, "qwen")
+    index.faceted_family_counts(FilterState(moe_only=True), "")
+    assert index.apply(state, "qwen") is shown
+
+
 def test_append_of_a_known_id_updates_it_instead_of_duplicating() -> None:
     index = FilterIndex(SAMPLE)
     index.append([SAMPLE[0].with_changes(characteristics=LLAMA_BF16)])
