@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
 
 from app.core.describe import CardBadge
-from app.ui.card_layout import Metrics, Rect
+from app.ui.card_layout import Font, Metrics, Rect
 from app.ui.theme import BadgeColors, CardTheme, blend
 
 _MAX_CACHED = 4000
@@ -91,7 +91,7 @@ def draw_badge(p: QPainter, badge: CardBadge, rect: QRectF, m: Metrics, theme: C
     p.setFont(m.badge_font)
     p.setPen(colors.text)
     text = badge.text
-    if m.width(1, text) > text_rect.width():
+    if m.width(Font.BADGE, text) > text_rect.width():
         text = m.fm_badge.elidedText(text, Qt.TextElideMode.ElideRight, int(text_rect.width()))
     p.drawText(text_rect, int(Qt.AlignmentFlag.AlignCenter), text)
 

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from app.core.hub_address import DEFAULT_ENDPOINT
 from app.core.model_entry import ModelEntry
 from app.ui.badges import BadgePainter
-from app.ui.card_layout import CardLayout, Metrics, bucket, compute_layout, metrics_for, stats_tooltip
+from app.ui.card_layout import CardLayout, Font, Metrics, bucket, compute_layout, metrics_for, stats_tooltip
 from app.ui.roles import ENTRY_ROLE, EXPANDED_ROLE, PENDING_ROLE
 from app.ui.specs import paint_specs, spec_tooltip
 from app.ui.theme import CardTheme, avatar_color, card_theme
@@ -177,13 +177,6 @@ class CardDelegate(QStyledItemDelegate):
         spacing = self._view.spacing() if isinstance(self._view, QListView) else 0
         return max(self._view.viewport().width() - 2 * spacing, 200)
 
-    def clear_caches(self) -> None:
-        """Drop every cached layout and pixmap (theme or font changed)."""
-        self._forget_rows()
-        self._elided.clear()
-        self._avatars.clear()
-        self._badges.clear()
-
     def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int]) -> None:
         if roles and ENTRY_ROLE not in roles and EXPANDED_ROLE not in roles:
             return
@@ -252,18 +245,18 @@ class CardDelegate(QStyledItemDelegate):
         p.setFont(m.name_font)
         p.setPen(theme.text)
         p.drawText(QRect(ox + name.x, oy + name.y, name.w, name.h), _LEFT_VCENTER,
-                   self._elide(entry.name, name.w, 4, Qt.TextElideMode.ElideMiddle, m))
+                   self._elide(entry.name, name.w, Font.NAME, Qt.TextElideMode.ElideMiddle, m))
 
         sub = layout.sub
         p.setFont(m.font)
         p.setPen(theme.secondary)
         p.drawText(QRect(ox + sub.x, oy + sub.y, sub.w, sub.h), _LEFT_VCENTER,
-                   self._elide(layout.stats, sub.w, 0, Qt.TextElideMode.ElideRight, m))
+                   self._elide(layout.stats, sub.w, Font.NORMAL, Qt.TextElideMode.ElideRight, m))
         if layout.problem is not None and entry.problem:
             pr = layout.problem
             p.setPen(theme.warning)
             p.drawText(QRect(ox + pr.x, oy + pr.y, pr.w, pr.h), _LEFT_VCENTER,
-                       self._elide("⚠ " + entry.problem, pr.w, 0, Qt.TextElideMode.ElideRight, m))
+                       self._elide("⚠ " + entry.problem, pr.w, Font.NORMAL, Qt.TextElideMode.ElideRight, m))
 
         tg = layout.toggle
         p.setPen(theme.link if hover else theme.secondary)
@@ -273,14 +266,13 @@ class CardDelegate(QStyledItemDelegate):
             self._badges.paint(p, badge, r._replace(x=ox + r.x, y=oy + r.y), m, theme, dpr)
         paint_specs(p, layout, ox, oy, m, theme)
 
-    def _elide(self, text: str, width: int, which: int, mode: Qt.TextElideMode, m: Metrics) -> str:
+    def _elide(self, text: str, width: int, which: Font, mode: Qt.TextElideMode, m: Metrics) -> str:
         if m.width(which, text) <= width:
             return text
         key = (text, width, which, m.key)
         found = self._elided.get(key)
         if found is None:
-            fm = (m.fm, m.fm_badge, m.fm_small, m.fm_bold, m.fm_name)[which]
-            found = fm.elidedText(text, mode, width)
+            found = m.fm_for(which).elidedText(text, mode, width)
             if len(self._elided) > 20_000:
                 self._elided.clear()
             self._elided[key] = found
@@ -316,14 +308,6 @@ class CardDelegate(QStyledItemDelegate):
         if isinstance(index, QPersistentModelIndex):
             index = self._view.model().index(index.row(), index.column())
         return self._view.visualRect(index)
-
-    def name_text(self, index: Index) -> str:
-        """The model name as the card at `index` shows it at the current width (elided in the middle)."""
-        layout = self._layout_at(index, self._visual_rect(index).width())
-        if layout is None:
-            return ""
-        m = self.metrics()
-        return self._elide(layout.entry.name, layout.name.w, 4, Qt.TextElideMode.ElideMiddle, m)
 
     def layout_at(self, index: Index) -> CardLayout | None:
         """The geometry of the card at `index` at its current width (item coordinates)."""

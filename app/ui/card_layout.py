@@ -8,6 +8,7 @@ rectangles relative to the item's top-left corner. Computing one is cheap (text 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 from functools import cached_property
 from typing import NamedTuple
 
@@ -15,7 +16,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 
 from app.core import formatting
 from app.core.describe import CardBadge, SpecItem, card_badges, spec_items
-from app.core.model_entry import ModelEntry, Source
+from app.core.model_entry import ConfigStatus, ModelEntry, Source
 from app.core.runtime_describe import runtime_badges, runtime_spec_items
 
 SHOW_SPECS = "Show specs ▾"
@@ -37,6 +38,23 @@ class Rect(NamedTuple):
 
     def contains(self, px: float, py: float) -> bool:
         return self.x <= px < self.x + self.w and self.y <= py < self.y + self.h
+
+
+class Font(IntEnum):
+    """Which of a card's fonts a text is set in (what `Metrics.width` and `Metrics.fm_for` take)."""
+
+    NORMAL = 0  # stats line, spec labels, the specs toggle
+    BADGE = 1  # small bold, in badges
+    SMALL = 2  # source words, footnotes
+    BOLD = 3  # spec values
+    NAME = 4  # the model's name
+
+
+# Spec labels are set in a column as wide as the longest of these (longer ones are elided, with the whole
+# label in the tooltip): the width depends on the font alone, so every card's grid lines up with the next.
+SPEC_LABEL_SAMPLES = ("Sliding window", "Memory at 128K", "KV per 1K tok")
+# The narrowest room a value (with its source word) gets before the grid drops to fewer columns.
+SPEC_VALUE_SAMPLE = ("131,072 tokens", "config")
 
 
 class Metrics:
@@ -78,15 +96,21 @@ class Metrics:
         self.spec_row = line + max(4, round(line * 0.4))
         self.radius = max(6, round(line * 0.55))
         self.key = font.key()
-        self._widths: dict[tuple[int, str], int] = {}
+        self._fms = (self.fm, self.fm_badge, self.fm_small, self.fm_bold, self.fm_name)  # by Font
+        self._widths: dict[tuple[Font, str], int] = {}
+        self.spec_label_w = max(self.fm.horizontalAdvance(t) for t in SPEC_LABEL_SAMPLES) + self.gap
+        value, source = SPEC_VALUE_SAMPLE
+        self.spec_value_min = self.fm_bold.horizontalAdvance(value) + self.fm_small.horizontalAdvance(source) + 6
 
-    def width(self, which: int, text: str) -> int:
-        """Cached horizontal advance: 0 normal, 1 badge, 2 small, 3 bold, 4 name."""
+    def fm_for(self, which: Font) -> QFontMetrics:
+        return self._fms[which]
+
+    def width(self, which: Font, text: str) -> int:
+        """Cached horizontal advance of `text` in one of the card's fonts."""
         key = (which, text)
         found = self._widths.get(key)
         if found is None:
-            fm = (self.fm, self.fm_badge, self.fm_small, self.fm_bold, self.fm_name)[which]
-            found = fm.horizontalAdvance(text)
+            found = self._fms[which].horizontalAdvance(text)
             if len(self._widths) > 20_000:
                 self._widths.clear()
             self._widths[key] = found
@@ -94,7 +118,7 @@ class Metrics:
 
     def badge_width(self, text: str, kind: str = "") -> int:
         extra = self.lock_width if kind == "gated" else 0
-        return self.width(1, text) + 2 * self.badge_pad + extra
+        return self.width(Font.BADGE, text) + 2 * self.badge_pad + extra
 
     @property
     def lock_width(self) -> int:
@@ -210,29 +234,27 @@ class CardLayout:
         return ("card", None)
 
 
-def spec_grid(items: list[SpecItem], content_width: int, m: Metrics) -> tuple[int, list[int], list[int]]:
+def spec_grid(content_width: int, m: Metrics) -> tuple[int, list[int], list[int]]:
     """How many columns (3, 2 or 1) the specs take, each column's label width and total width.
 
-    Row-major, like reading. Each column is as wide as its widest label + value + source word; the most
-    columns whose needs fit win, and the room left over is shared out so the grid spans the card.
+    Row-major, like reading. Widths come from the font and the card's width only, never from the card's
+    own labels or values: two cards of one list put their labels and values at the same x. The most
+    columns that leave each value `spec_value_min` win; the columns share the card's width equally.
     """
-    for cols in (3, 2, 1):
-        label_ws: list[int] = []
-        needs: list[int] = []
-        for col in range(cols):
-            column = items[col::cols]
-            if not column:
-                label_ws.append(0)
-                needs.append(0)
-                continue
-            label_w = max(m.width(0, i.label) for i in column) + m.gap
-            value_w = max(m.width(3, i.value) + (m.width(2, i.source) + 6 if i.source else 0) for i in column)
-            label_ws.append(label_w)
-            needs.append(label_w + value_w + m.gap)
-        if sum(needs) <= content_width or cols == 1:
-            slack = max(content_width - sum(needs), 0) // cols
-            return cols, label_ws, [w + slack for w in needs]
-    raise AssertionError("unreachable")
+    need = m.spec_label_w + m.spec_value_min + m.gap
+    cols = next((n for n in (3, 2) if n * need <= content_width), 1)
+    width = max(content_width // cols, need if cols > 1 else content_width)
+    return cols, [m.spec_label_w] * cols, [width] * cols
+
+
+def no_specs_item(entry: ModelEntry) -> SpecItem:
+    """The one spec row of a card with no specs: still to come, or why none will (the config is unusable)."""
+    if entry.config_status is not ConfigStatus.UNAVAILABLE:
+        return SpecItem("Specs", "not known yet", "", "The config has not been read yet")
+    why = entry.config_error or entry.problem or "it could not be read"
+    sentence = why if "config" in why else f"config.json: {why}"
+    return SpecItem("Specs", f"none, {sentence}", "",
+                    f"The specs are read from config.json, and it cannot be used: {sentence}")
 
 
 WIDTH_BUCKET = 16  # px: badge wrapping and spec columns are decided per bucket, so heights change less often
@@ -262,7 +284,7 @@ def compute_layout(entry: ModelEntry, width: int, expanded: bool, m: Metrics) ->
     text_x = avatar.x + m.avatar + m.gap
     right = card.x + card.w - m.pad
     toggle_text = toggle_label(expanded, card.w, m)
-    toggle_w = m.width(0, toggle_text)
+    toggle_w = m.width(Font.NORMAL, toggle_text)
     toggle = Rect(right - toggle_w, card.y + m.pad, toggle_w, m.line + 2)
     name_h = m.fm_name.height()
     name = Rect(text_x, card.y + m.pad - 2, max(toggle.x - m.gap - text_x, 10), name_h)
@@ -293,12 +315,13 @@ def compute_layout(entry: ModelEntry, width: int, expanded: bool, m: Metrics) ->
     separator_y = None
     label_w = 0
     if expanded:
-        items = with_runtime_specs(spec_items(entry), entry) or [
-            SpecItem("Specs", "not known yet", "", "The config has not been read yet")]
+        items = with_runtime_specs(spec_items(entry), entry) or [no_specs_item(entry)]
         separator_y = bottom + m.pad - 2
         y = separator_y + max(6, m.line // 2)
         content_w = right - wrap_cut - text_x
-        cols, label_ws, col_ws = spec_grid(items, content_w, m)
+        cols, label_ws, col_ws = spec_grid(content_w, m)
+        if len(items) == 1:  # a lone row (no specs, and why) takes the card's whole width
+            cols, label_ws, col_ws = 1, label_ws[:1], [content_w]
         label_w = max(label_ws)
         xs = [text_x]
         for w in col_ws[:-1]:
@@ -308,7 +331,7 @@ def compute_layout(entry: ModelEntry, width: int, expanded: bool, m: Metrics) ->
             cy = y + row * m.spec_row
             lw = label_ws[col]
             cells.append(SpecCell(item, Rect(xs[col], cy, lw, m.spec_row),
-                                  Rect(xs[col] + lw, cy, col_ws[col] - lw - m.gap, m.spec_row)))
+                                  Rect(xs[col] + lw, cy, max(col_ws[col] - lw - m.gap, 10), m.spec_row)))
         bottom = y + ((len(items) + cols - 1) // cols) * m.spec_row
     height = bottom + m.pad + m.margin_y
     card = Rect(card.x, card.y, card.w, height - 2 * m.margin_y)

@@ -14,7 +14,7 @@ from app.core import formatting
 from app.core.describe import CardBadge, card_badges
 from app.core.model_entry import ModelEntry, Source
 from app.ui.card_delegate import CardDelegate
-from app.ui.card_layout import Metrics, Rect
+from app.ui.card_layout import Font, Metrics, Rect
 from app.ui.theme import CardTheme, card_theme
 
 Index = QModelIndex | QPersistentModelIndex
@@ -76,7 +76,7 @@ class CompactCardDelegate(CardDelegate):
         x += avatar + m.gap
 
         where = where_text(entry)
-        where_w = m.width(2, where)
+        where_w = m.width(Font.SMALL, where)
         p.setFont(m.small_font)
         p.setPen(theme.secondary)
         p.drawText(QRect(right - where_w, rect.y(), where_w, rect.height()), _RIGHT, where)
@@ -84,14 +84,14 @@ class CompactCardDelegate(CardDelegate):
 
         # The name gets up to half of what is left, the badges the rest (as many as fit, in order).
         room = right - x
-        name_w = min(m.width(3, entry.name), max(room // 2, room - self._badges_width(entry, m)))
-        name = self._elide(entry.name, name_w, 3, Qt.TextElideMode.ElideMiddle, m)
+        name_w = min(m.width(Font.BOLD, entry.name), max(room // 2, room - self._badges_width(entry, m)))
+        name = self._elide(entry.name, name_w, Font.BOLD, Qt.TextElideMode.ElideMiddle, m)
         p.setFont(m.bold_font)
         p.setPen(theme.text)
         p.drawText(QRect(x, rect.y(), name_w, rect.height()), _LEFT, name)
-        x += m.width(3, name) + m.badge_space
+        x += m.width(Font.BOLD, name) + m.badge_space
         author = entry.author
-        author_w = m.width(2, author) if author else 0
+        author_w = m.width(Font.SMALL, author) if author else 0
         if author and x + author_w + m.gap <= right:
             p.setFont(m.small_font)
             p.setPen(theme.tertiary)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QLineF, QRect, Qt
 from PySide6.QtGui import QPainter, QPen
 
 from app.core.describe import SpecItem
-from app.ui.card_layout import CardLayout, Metrics
+from app.ui.card_layout import CardLayout, Font, Metrics
 from app.ui.theme import CardTheme
 
 _LEFT_VCENTER = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -29,10 +29,10 @@ def paint_specs(p: QPainter, layout: CardLayout, ox: int, oy: int, m: Metrics, t
         p.setPen(theme.secondary)
         p.drawText(QRect(ox + label.x, oy + label.y, label.w, label.h), _LEFT_VCENTER,
                    m.fm.elidedText(cell.item.label, Qt.TextElideMode.ElideRight, label.w - 4))
-        source_w = m.width(2, cell.item.source) if cell.item.source else 0
+        source_w = m.width(Font.SMALL, cell.item.source) if cell.item.source else 0
         room = value.w - (source_w + 6 if source_w else 0)
         text = cell.item.value
-        width = m.width(3, text)
+        width = m.width(Font.BOLD, text)
         if width > room:
             text = m.fm_bold.elidedText(text, Qt.TextElideMode.ElideRight, max(room, 10))
             width = m.fm_bold.horizontalAdvance(text)

@@ -7,12 +7,14 @@ import itertools
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
 from app.core.characteristics import ModelCharacteristics, extract_characteristics
 from app.core.listing import with_config
 from app.core.model_entry import ConfigStatus, ModelEntry, Source, Tier
+from app.ui.card_layout import Font
 from app.ui.theme import card_theme, dark_palette, light_palette
 from tests.ui.cardsamples import (
     MOE_CONFIG,
@@ -108,12 +110,13 @@ def test_a_guess_is_dashed_and_lighter_then_solid_once_the_config_lands(qapp) ->
 def test_a_long_name_is_elided_in_the_middle_not_clipped_at_320px(qapp) -> None:  # type: ignore[no-untyped-def]
     view, model, delegate = make_view([local(LONG, QWEN_CONFIG)], width=320, palette=light_palette())
     index = model.index(0, 0)
-    shown = delegate.name_text(index)
+    layout = delegate.layout_at(index)
     name = LONG.split("/", 1)[1]
+    # What fits in the name's room at the card's font, shortened in the middle.
+    shown = delegate.metrics().fm_for(Font.NAME).elidedText(name, Qt.TextElideMode.ElideMiddle, layout.name.w)
     head, _, tail = shown.partition("…")
     assert head and tail and name.startswith(head) and name.endswith(tail)
     image = render_row(view, delegate, 0)
-    layout = delegate.layout_at(index)
     band = (layout.name.x, layout.name.y, layout.toggle.x - layout.name.x, layout.name.h)
     ink = _ink(image, band, card_theme(light_palette()).card)
     # Text runs close to the end of its room (it was shortened to fit) and stops before "Specs".
