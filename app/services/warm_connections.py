@@ -241,10 +241,16 @@ class ConnectionWarmer:
         self._http2 = http2
         self._alpn = ["http/1.1", "h2"] if http2 else ["http/1.1"]
 
+    def _idle(self, origin: httpcore.Origin) -> int:
+        # An idle connection the server has closed (or past keep-alive) stays in the pool until the next
+        # request sweeps it: it is not ready.
+        return sum(1 for c in self.pool.connections
+                   if c.can_handle_request(origin) and c.is_idle() and not c.has_expired())
+
     def ready(self, url: httpx.URL) -> int:
         """Connections to `url`'s origin a request could use without a handshake."""
         host, port, origin = _origin(url)
-        idle = sum(1 for c in self.pool.connections if c.can_handle_request(origin) and c.is_idle())
+        idle = self._idle(origin)
         return idle + self.backend.ahead(host, port)
 
     async def warm(self, url: httpx.URL, n: int, *, timeout: float | None = None) -> int:
@@ -262,7 +268,7 @@ class ConnectionWarmer:
 
     async def _warm(self, url: httpx.URL, n: int, timeout: float | None) -> int:
         host, port, origin = _origin(url)
-        idle = sum(1 for c in self.pool.connections if c.can_handle_request(origin) and c.is_idle())
+        idle = self._idle(origin)
         tls = None
         if url.scheme == "https":
             tls = self._ssl_context

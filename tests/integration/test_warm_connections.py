@@ -100,6 +100,22 @@ def test_connections_the_server_closed_meanwhile_are_not_used(sim: HubSim) -> No
     assert sim.connections("hub") == 3  # the two dead ones were skipped for a new one
 
 
+def test_idle_connections_the_server_closed_are_replaced(sim: HubSim) -> None:
+    async def main() -> tuple[int, object]:
+        async with HubClient(sim.url, token=False) as client:
+            await asyncio.gather(*(client.fetch_config(f"org/model-{i:02d}") for i in range(3)))
+            opened = sim.wait_for_connections(3)
+            sim.drop_connections()  # idle keep-alives closed by the server while the person reads
+            assert await client.warm_up(3) == 3
+            sim.wait_for_connections(opened + 3)
+            return opened, await client.fetch_config("org/model-05")
+
+    opened, outcome = asyncio.run(main())
+    assert opened == 3
+    assert isinstance(outcome, ConfigOk)
+    assert sim.connections("hub") == 6  # three new ones, opened ahead and then used
+
+
 def test_offline_warm_up_opens_nothing(sim: HubSim, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
