@@ -573,8 +573,9 @@ def _utc(ts: float) -> datetime | None:
 
 def cache_signature(cache_dir: str | os.PathLike[str] | None = None) -> tuple[object, ...]:
     """A cheap fingerprint of the cache: equal signatures mean no repo was added, removed, re-pointed
-    or finished downloading. From the mtimes of the top level and, per repo, of its folder, refs/,
-    refs/main, snapshots/ and blobs/ (a finished download renames a blob, touching blobs/)."""
+    or finished downloading, and no config.json was edited. From the mtimes of the top level and, per
+    repo, of its folder, refs/, refs/main, snapshots/ and blobs/ (a finished download renames a blob,
+    touching blobs/), plus the mtime and size of each snapshot's config.json (see `config_stats`)."""
     root = _root(cache_dir)
     try:
         top = os.stat(root).st_mtime_ns
@@ -584,8 +585,29 @@ def cache_signature(cache_dir: str | os.PathLike[str] | None = None) -> tuple[ob
     parts: list[object] = [root, top]
     for name in entries:
         base = root + os.sep + name + os.sep
-        parts.append((name, *(_mtime_ns(base + sub) for sub in _SIGNATURE_PARTS)))
+        parts.append((name, *(_mtime_ns(base + sub) for sub in _SIGNATURE_PARTS), config_stats(base + "snapshots")))
     return tuple(parts)
+
+
+def config_stats(snapshots: str) -> tuple[tuple[str, int, int], ...]:
+    """(revision, mtime, size) of each snapshot's config.json, through its link to the blob.
+
+    A config edited in place touches no folder the rest of the signature reads: written through the link
+    it changes the blob, replaced by a plain file it changes only snapshots/<rev>/. One listdir and one
+    stat per revision (a repo usually has one), -1 when there is no file."""
+    try:
+        revisions = sorted(os.listdir(snapshots))
+    except OSError:
+        return ()
+    found: list[tuple[str, int, int]] = []
+    for rev in revisions:
+        try:
+            st = os.stat(snapshots + os.sep + rev + os.sep + "config.json")
+        except OSError:
+            found.append((rev, -1, -1))
+        else:
+            found.append((rev, st.st_mtime_ns, st.st_size))
+    return tuple(found)
 
 
 _SIGNATURE_PARTS = ("", "refs", "refs/main", "snapshots", "blobs")

@@ -1,8 +1,10 @@
 """Notices when another tool downloads or deletes a model in the HF cache, so My Models follows it.
 
-Change is decided by `cache_signature` (computed on a worker thread); a QFileSystemWatcher on the cache
-folder and on a bounded number of repos' `refs`/`snapshots` folders only makes the check happen sooner.
-The periodic check is the fallback for everything not watched (network drives, more repos than the cap).
+Change is decided by `cache_signature` (computed on a worker thread): repos added, removed, re-pointed,
+finished, and a config.json edited in place (its mtime and size). A QFileSystemWatcher on the cache folder,
+on a bounded number of repos' `refs`/`snapshots` folders and, with what the cap leaves, on their config.json
+files only makes the check happen sooner. The periodic check is the fallback for everything not watched
+(network drives, more repos than the cap).
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ SETTLE_MS = 300  # a download touches several folders in a burst: check once aft
 Spawn = Callable[..., "asyncio.Task[Any]"]
 
 
-def _scan_for_watch(root: str) -> tuple[tuple[object, ...], list[str]]:
+def _scan_for_watch(root: str) -> tuple[tuple[object, ...], list[str], list[str]]:
+    """(signature, folders to watch, config files to watch), the folders first within MAX_WATCHED."""
     signature = cache_signature(root)
     paths: list[str] = []
+    configs: list[str] = []
     if os.path.isdir(root):
         paths.append(root)
         try:
@@ -40,7 +44,20 @@ def _scan_for_watch(root: str) -> tuple[tuple[object, ...], list[str]]:
                 path = os.path.join(root, name, sub)
                 if os.path.isdir(path):
                     paths.append(path)
-    return signature, paths
+        for name in names:
+            if len(paths) + len(configs) >= MAX_WATCHED:
+                break
+            snapshots = os.path.join(root, name, "snapshots")
+            try:
+                revisions = sorted(os.listdir(snapshots))
+            except OSError:
+                continue
+            for rev in revisions:
+                # Watching the link follows it to the blob: an edit written through it is seen at once.
+                config = os.path.join(snapshots, rev, "config.json")
+                if os.path.isfile(config) and len(paths) + len(configs) < MAX_WATCHED:
+                    configs.append(config)
+    return signature, paths, configs
 
 
 class CacheWatcher(QObject):
@@ -62,6 +79,7 @@ class CacheWatcher(QObject):
         self._again = False
         self._watcher = QFileSystemWatcher(self)
         self._watcher.directoryChanged.connect(self._soon)
+        self._watcher.fileChanged.connect(self._soon)
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
@@ -97,10 +115,10 @@ class CacheWatcher(QObject):
 
     async def _check(self) -> None:
         try:
-            signature, paths = await asyncio.to_thread(_scan_for_watch, self.root)
+            signature, paths, files = await asyncio.to_thread(_scan_for_watch, self.root)
         finally:
             self._checking = False
-        self._rewatch(paths)
+        self._rewatch(paths, files)
         first = self._signature is None
         if signature != self._signature:
             self._signature = signature
@@ -110,9 +128,10 @@ class CacheWatcher(QObject):
             self._again = False
             self.check()
 
-    def _rewatch(self, paths: list[str]) -> None:
-        current = set(self._watcher.directories())
-        wanted = set(paths)
+    def _rewatch(self, paths: list[str], files: list[str]) -> None:
+        # A file replaced by another (an editor saving) drops out of the watch: comparing re-adds it.
+        current = set(self._watcher.directories()) | set(self._watcher.files())
+        wanted = set(paths) | set(files)
         gone = sorted(current - wanted)
         new = sorted(wanted - current)
         if gone:
