@@ -108,6 +108,8 @@ class WarmBackend(httpcore.AsyncNetworkBackend):
         self._clock = clock
         self._ahead: dict[tuple[str, int], list[_Ahead]] = {}
         self._closed = False
+        self._sweep: asyncio.TimerHandle | None = None  # closes connections nobody claimed in time
+        self._sweeping: asyncio.Task[None] | None = None
         self.handed_out = 0  # connections the pool got from the warm stash (tests and benchmarks read it)
 
     # --- what httpcore's pool calls ---
@@ -160,11 +162,28 @@ class WarmBackend(httpcore.AsyncNetworkBackend):
         for _ in range(max(0, n - len(queue))):
             task = asyncio.create_task(self._open(host, port, tls, timeout), name=f"warm-{host}:{port}")
             queue.append(_Ahead(task, host if tls is not None else None, self._clock()))
+        self._schedule_sweep()
         pending = [a.task for a in queue if not a.task.done()]
         if pending:
             # Not cancelled with the caller: a request may be about to claim the connection.
             await asyncio.wait(pending)
         return sum(1 for a in queue if a.task.done() and a.task.result() is not None)
+
+    def _schedule_sweep(self) -> None:
+        # The person typed and never searched: the sockets opened ahead are not kept past MAX_IDLE.
+        if self._sweep is None and not self._closed:
+            self._sweep = asyncio.get_running_loop().call_later(self._max_idle, self._start_sweep)
+
+    def _start_sweep(self) -> None:
+        self._sweep = None
+        if not self._closed:
+            self._sweeping = asyncio.ensure_future(self._sweep_stale())
+
+    async def _sweep_stale(self) -> None:
+        for host, port in list(self._ahead):
+            await self._drop_stale(host, port)
+        if any(self._ahead.values()):
+            self._schedule_sweep()
 
     async def _open(self, host: str, port: int, tls: ssl.SSLContext | None,
                     timeout: float | None) -> httpcore.AsyncNetworkStream | None:
@@ -207,6 +226,8 @@ class WarmBackend(httpcore.AsyncNetworkBackend):
         now = self._clock()
         for ahead in [a for a in queue if a.task.done() and not a.task.cancelled()]:
             stream = ahead.task.result()
+            if ahead not in queue:
+                continue  # claimed by a request while an earlier one was being closed
             if stream is None or now - ahead.started > self._max_idle or stream.get_extra_info("is_readable"):
                 queue.remove(ahead)
                 if stream is not None:
@@ -215,6 +236,13 @@ class WarmBackend(httpcore.AsyncNetworkBackend):
     async def aclose(self) -> None:
         """Close every connection opened ahead and not handed out (and stop those still connecting)."""
         self._closed = True
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeping
         queues, self._ahead = list(self._ahead.values()), {}
         for ahead in (a for queue in queues for a in queue):
             ahead.task.cancel()

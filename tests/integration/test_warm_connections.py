@@ -161,6 +161,9 @@ class _CountingBackend(httpcore.AsyncNetworkBackend):
         self.mock = httpcore.AsyncMockBackend(answers)
         self.connects = 0
         self.handshakes: list[str | None] = []
+        self.closed = 0
+        self.expect_closed = 1
+        self.all_closed = asyncio.Event()
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None,
@@ -181,9 +184,6 @@ class _CountingStream(httpcore.AsyncNetworkStream):
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         await self.inner.write(buffer, timeout)
 
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
     def get_extra_info(self, info: str) -> object:
         return False if info == "is_readable" else self.inner.get_extra_info(info)
 
@@ -191,6 +191,12 @@ class _CountingStream(httpcore.AsyncNetworkStream):
                         timeout: float | None = None) -> httpcore.AsyncNetworkStream:
         self.backend.handshakes.append(server_hostname)
         return self
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+        self.backend.closed += 1
+        if self.backend.closed >= self.backend.expect_closed:
+            self.backend.all_closed.set()
 
 
 def test_an_https_connection_opened_ahead_is_not_handshaken_twice() -> None:
@@ -266,3 +272,19 @@ def test_over_http2_one_connection_opened_ahead_carries_the_whole_screen(sim: Hu
     assert [type(o) for o in outcomes] == [ConfigOk] * SCREEN
     assert len(sim.requests(r"^/api/resolve-cache/")) == SCREEN
     assert sim.connections("hub") == 1
+
+
+def test_connections_nobody_claimed_are_closed_after_a_while() -> None:
+    # The person typed and never searched: the sockets opened ahead are not held open for the session.
+    counting = _CountingBackend([])
+    counting.expect_closed = 2
+    warm = WarmBackend(counting, max_idle=0.05)
+
+    async def main() -> None:
+        assert await warm.warm("hub.example", 80, 2, tls=None, timeout=5) == 2
+        await asyncio.wait_for(counting.all_closed.wait(), timeout=10)
+        await warm.aclose()
+
+    asyncio.run(main())
+    assert counting.connects == 2 and counting.closed == 2
+    assert warm.handed_out == 0
