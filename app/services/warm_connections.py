@@ -275,12 +275,6 @@ class ConnectionWarmer:
         return sum(1 for c in self.pool.connections
                    if c.can_handle_request(origin) and c.is_idle() and not c.has_expired())
 
-    def ready(self, url: httpx.URL) -> int:
-        """Connections to `url`'s origin a request could use without a handshake."""
-        host, port, origin = _origin(url)
-        idle = self._idle(origin)
-        return idle + self.backend.ahead(host, port)
-
     async def warm(self, url: httpx.URL, n: int, *, timeout: float | None = None) -> int:
         if self._http2 and (not self._http1 or url.scheme == "https"):
             # HTTP/2 carries every request on one connection: one is enough (if the server speaks it).
