@@ -54,7 +54,7 @@ class Font(IntEnum):
 # label in the tooltip): the width depends on the font alone, so every card's grid lines up with the next.
 SPEC_LABEL_SAMPLES = ("Sliding window", "Memory at 128K", "KV per 1K tok")
 # The narrowest room a value (with its source word) gets before the grid drops to fewer columns.
-SPEC_VALUE_SAMPLE = ("131,072 tokens", "config")
+SPEC_VALUE_SAMPLE = ("131,072 (4,096 × 32)", "config")
 
 
 class Metrics:

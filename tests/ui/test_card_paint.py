@@ -146,7 +146,7 @@ def test_badges_wrap_to_a_second_row_in_a_narrow_view(qapp) -> None:  # type: ig
 
 def test_expanding_makes_the_card_taller_and_paints_the_specs(qapp, qtbot, palette) -> None:  # type: ignore[no-untyped-def]
     view, model, delegate = make_view([local("mlx-community/Qwen2.5-7B-Instruct-4bit", QWEN_CONFIG)],
-                                      palette=palette)
+                                      width=1100, palette=palette)
     index = model.index(0, 0)
     closed = view.visualRect(index).height()
     model.toggle_expanded(0)

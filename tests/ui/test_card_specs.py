@@ -27,7 +27,7 @@ def test_value_columns_line_up_from_one_card_to_the_next(qapp, qtbot) -> None:  
     # Different labels on each card ("Sliding window", "Experts", a short config): the grid is the same.
     entries = [local("org/qwen-4bit", QWEN_CONFIG), local("org/moe-4bit", MOE_CONFIG),
                local("org/gemma-8bit", GEMMA_CONFIG), local("org/tiny", SHORT_CONFIG)]
-    view, model, delegate = make_view(entries, palette=light_palette())
+    view, model, delegate = make_view(entries, width=1100, palette=light_palette())  # the window's default
     for row in range(len(entries)):
         model.toggle_expanded(row)
     qtbot.waitUntil(lambda: all(delegate.layout_at(model.index(r, 0)).specs for r in range(len(entries))))
@@ -45,6 +45,22 @@ def test_value_columns_line_up_from_one_card_to_the_next(qapp, qtbot) -> None:  
         cell = layout.specs[1]
         starts.append(first_ink_x(image, (cell.value.x, cell.value.y, cell.value.w, cell.value.h), background))
     assert None not in starts and max(starts) - min(starts) <= 1, starts  # type: ignore[operator]
+    view.close()
+
+
+def test_a_narrower_card_drops_to_fewer_columns_rather_than_cutting_values(qapp) -> None:  # type: ignore[no-untyped-def]
+    entry = local("org/qwen-4bit", QWEN_CONFIG)
+    view, _model, delegate = make_view([entry], width=1100, palette=light_palette())
+    m = delegate.metrics()
+    columns = []
+    for width in (1100, 900, 600):
+        layout = compute_layout(entry, width, True, m)
+        columns.append(len({c.value.x for c in layout.specs}))
+        context = next(c for c in layout.specs if c.item.label == "Context")
+        assert context.item.value == "32,768"
+        # A value of the sample's length fits whole, with its source word.
+        assert m.spec_value_min <= context.value.w
+    assert columns[0] == 3 and columns[0] > columns[1] >= columns[2] >= 1
     view.close()
 
 
