@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 # Idle connections are closed by servers after a while; one kept longer than this is not handed out
 # (the next warm-up opens a new one). A stream the server already closed is never handed out either.
 MAX_IDLE = 30.0
+# How long to look for the end of a TLS stream behind bytes already received (they are in memory: instant).
+TLS_PROBE = 0.005
 
 
 class _Stream(httpcore.AsyncNetworkStream):
@@ -60,6 +62,22 @@ class _Stream(httpcore.AsyncNetworkStream):
         if info == "is_readable" and self._socket is not None:
             return _readable(self._socket)
         return self._inner.get_extra_info(info)
+
+    async def still_open(self) -> bool:
+        """Whether a connection nobody has used yet is still open. Over TLS 1.3 the server sends session
+        tickets right after the handshake, so unread bytes do not mean it closed: read them (they carry no
+        data), and only the end of the stream, or bytes nobody asked for, means it is gone."""
+        if not self.get_extra_info("is_readable"):
+            return True
+        if self._tls_host is None:
+            return False
+        try:
+            await self._inner.read(65536, timeout=TLS_PROBE)
+        except httpcore.ReadTimeout:
+            return True  # only TLS housekeeping was waiting
+        except Exception:
+            return False
+        return False
 
     async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                         timeout: float | None = None) -> httpcore.AsyncNetworkStream:
@@ -214,7 +232,7 @@ class WarmBackend(httpcore.AsyncNetworkBackend):
             if stream is None:
                 continue
             wrapped = _Stream(stream, self, host, port, ahead.tls_host)
-            if self._clock() - ahead.started > self._max_idle or wrapped.get_extra_info("is_readable"):
+            if self._clock() - ahead.started > self._max_idle or not await wrapped.still_open():
                 await _close(stream)  # idle too long, or the server closed it
                 continue
             self.handed_out += 1

@@ -7,10 +7,17 @@ the TLS branch uses httpcore's mock backend (the simulator speaks plain HTTP).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import shutil
 import socket
 import ssl
+import subprocess
+import threading
 from collections.abc import Iterable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
 import httpcore
 import pytest
@@ -287,4 +294,111 @@ def test_connections_nobody_claimed_are_closed_after_a_while() -> None:
 
     asyncio.run(main())
     assert counting.connects == 2 and counting.closed == 2
+    assert warm.handed_out == 0
+
+
+# --- real TLS (a local server with a throwaway certificate) ---
+
+class _Hello(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _TLSServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.context = context
+        self.accepted = 0
+        self.sockets: list[socket.socket] = []
+        self.handshaken = threading.Event()  # the server's side of a handshake is done too
+        super().__init__(("127.0.0.1", 0), _Hello)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        self.accepted += 1
+        tls = self.context.wrap_socket(sock, server_side=True)
+        self.sockets.append(tls)
+        self.handshaken.set()
+        return tls, address
+
+    def hang_up(self) -> None:
+        assert self.handshaken.wait(5)
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextlib.contextmanager
+def tls_server(certificate: tuple[Path, Path]) -> Iterator[_TLSServer]:
+    key, cert = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = _TLSServer(context)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("no openssl command to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    made = subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                           "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
+                           "-addext", "subjectAltName=DNS:localhost"], capture_output=True, check=False)
+    if made.returncode != 0:
+        pytest.skip(f"openssl could not make a test certificate: {made.stderr.decode(errors='replace')[:200]}")
+    return key, cert
+
+
+def test_a_tls_connection_opened_ahead_carries_the_next_request(certificate: tuple[Path, Path]) -> None:
+    # TLS 1.3 session tickets wait unread on a connection nobody used: they must not read as "closed".
+    client_context = ssl.create_default_context(cafile=str(certificate[1]))  # checks the name and the chain
+    warm = WarmBackend()
+
+    async def main(port: int) -> tuple[int, int]:
+        async with httpcore.AsyncConnectionPool(ssl_context=client_context, network_backend=warm) as pool:
+            ready = await warm.warm("localhost", port, 1, tls=client_context, timeout=5)
+            response = await pool.request("GET", f"https://localhost:{port}/org/model/resolve/main/config.json")
+            await warm.aclose()
+            return ready, response.status
+
+    with tls_server(certificate) as server:
+        assert asyncio.run(main(server.server_address[1])) == (1, 200)
+        assert server.accepted == 1  # the request rode the connection (and handshake) made ahead
+    assert warm.handed_out == 1
+
+
+def test_a_tls_connection_the_server_closed_is_not_used(certificate: tuple[Path, Path]) -> None:
+    client_context = ssl.create_default_context(cafile=str(certificate[1]))
+    warm = WarmBackend()
+
+    async def main(server: _TLSServer) -> int:
+        port = server.server_address[1]
+        async with httpcore.AsyncConnectionPool(ssl_context=client_context, network_backend=warm) as pool:
+            assert await warm.warm("localhost", port, 1, tls=client_context, timeout=5) == 1
+            server.hang_up()
+            response = await pool.request("GET", f"https://localhost:{port}/org/model/resolve/main/config.json")
+            await warm.aclose()
+            return response.status
+
+    with tls_server(certificate) as server:
+        assert asyncio.run(main(server)) == 200
+        assert server.accepted == 2  # a new connection instead of the closed one
     assert warm.handed_out == 0
