@@ -48,6 +48,9 @@ def apply_theme(app: QApplication, dark: bool) -> None:
 
         app.setStyle("Fusion")  # the native macOS style ignores a custom palette in places
         app.setPalette(dark_palette())
+    from app.ui.contrast_style import install_contrast_style
+
+    install_contrast_style(app)  # Fusion's faint edges (dark boxes, light scroll bars) drawn visibly
 
 
 def parse_size(text: str | None) -> QSize | None:

@@ -65,6 +65,24 @@ def _same_shape(a: ModelEntry, b: ModelEntry) -> bool:
             and a.source == b.source and a.runtime == b.runtime)
 
 
+def paint_focus_ring(p: QPainter, layout: CardLayout, ox: int, oy: int, m: Metrics, theme: CardTheme) -> None:
+    """Where the keyboard is: a ring just outside the current card while the list has focus (the view
+    sets State_HasFocus then only), as macOS rings a focused control."""
+    card = layout.card
+    width = max(2.0, m.line / 6)
+    p.save()
+    try:
+        p.setOpacity(1.0)  # a dimmed (pending) card still shows where the keyboard is
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(QPen(theme.focus_ring, width))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        grow = width / 2 + 0.5
+        p.drawRoundedRect(QRectF(ox + card.x - grow + 0.5, oy + card.y - grow + 0.5, card.w + 2 * grow - 1,
+                                 card.h + 2 * grow - 1), m.radius + grow, m.radius + grow)
+    finally:
+        p.restore()
+
+
 class CardDelegate(QStyledItemDelegate):
     specs_toggled = Signal(str)  # repo id, after "Show specs"/"Hide specs" was clicked
     link_activated = Signal(str)  # a URL to open (a gated badge: the model page)
@@ -222,6 +240,8 @@ class CardDelegate(QStyledItemDelegate):
             self._paint_card(painter, layout, rect.x(), rect.y(), m, theme, dpr,
                              bool(state & QStyle.StateFlag.State_Selected),
                              bool(state & QStyle.StateFlag.State_MouseOver))
+            if state & QStyle.StateFlag.State_HasFocus:
+                paint_focus_ring(painter, layout, rect.x(), rect.y(), m, theme)
             if self.overlay is not None:
                 self.overlay.paint(painter, layout, rect.x(), rect.y(), m, theme)
         finally:

@@ -72,6 +72,7 @@ class CardTheme:
     separator: QColor
     warning: QColor
     link: QColor
+    focus_ring: QColor  # around the current card while the list has keyboard focus
 
     def badge(self, kind: str, guess: bool = False) -> BadgeColors:
         return _badge_colors(kind, self.dark, guess, self.card.rgba())
@@ -131,9 +132,34 @@ def _card_theme(key: tuple[int, ...], palette: QPalette) -> CardTheme:
         separator=blend(card, text, 0.12),
         warning=QColor("#f0a43a") if dark else QColor("#b45309"),
         link=QColor(palette.color(QPalette.ColorRole.Link)) if not dark else QColor("#7fb0ff"),
+        focus_ring=focus_ring(palette),
     )
     _THEMES[key] = theme
     return theme
+
+
+def control_outline(palette: QPalette, enabled: bool = True) -> QColor:
+    """The edge of an unchecked box, a radio button or a text field: halfway between the window and its
+    text, so it reads on a dark window as on a light one (Fusion's own edge is the window a shade darker,
+    which vanishes on dark grey)."""
+    window = palette.color(QPalette.ColorRole.Window)
+    text = palette.color(QPalette.ColorRole.WindowText)
+    return blend(window, text, 0.5 if enabled else 0.38)
+
+
+def scrollbar_handle(palette: QPalette, active: bool = False) -> QColor:
+    """A scroll bar's handle: a mid grey that stands off the white of a light list and the grey of a dark
+    one alike; darker (or lighter) while pointed at or dragged."""
+    base = palette.color(QPalette.ColorRole.Window)
+    text = palette.color(QPalette.ColorRole.WindowText)
+    return blend(base, text, 0.65 if active else 0.5)  # 3:1 against the groove (WCAG's bar for controls)
+
+
+def focus_ring(palette: QPalette) -> QColor:
+    """The keyboard focus ring: the accent colour, slightly see-through as on macOS."""
+    color = QColor(palette.color(QPalette.ColorRole.Highlight))
+    color.setAlphaF(0.85)
+    return color
 
 
 def avatar_color(publisher: str) -> QColor:

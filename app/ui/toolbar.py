@@ -25,7 +25,8 @@ LOCAL_SORT_KEYS: tuple[str, ...] = LOCAL_SORTS
 HUB_SORT_KEYS: tuple[str, ...] = HUB_SORTS
 
 # A segmented control from two checkable buttons: rounded only at the outer ends, the checked one filled
-# with the palette's highlight so dark mode follows.
+# with the palette's highlight so dark mode follows; keyboard focus thickens the edge (text-coloured
+# around the filled one, where the accent would not show).
 _SEGMENT_STYLE = """
 QPushButton {{ border: 1px solid palette(mid); padding: 5px 16px; font-weight: 600;
     background: palette(base); color: palette(text); }}
@@ -33,6 +34,8 @@ QPushButton:checked {{ background: palette(highlight); color: palette(highlighte
     border-color: palette(highlight); }}
 QPushButton#{left} {{ border-top-left-radius: 7px; border-bottom-left-radius: 7px; border-right: none; }}
 QPushButton#{right} {{ border-top-right-radius: 7px; border-bottom-right-radius: 7px; }}
+QPushButton:focus {{ border-width: 2px; border-color: palette(highlight); padding: 4px 15px; }}
+QPushButton:checked:focus {{ border-color: palette(text); }}
 """
 
 
