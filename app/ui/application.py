@@ -25,6 +25,7 @@ from app.ui.errors import ErrorReporter
 from app.ui.settings import APPLICATION, ORGANISATION, ORGANISATION_DOMAIN
 
 if TYPE_CHECKING:
+    from app.ui.card_list_view import CardListView
     from app.ui.single_instance import InstanceServer
 
 log = logging.getLogger("mlx_manager.ui")
@@ -63,26 +64,22 @@ def parse_size(text: str | None) -> QSize | None:
     return QSize(w, h) if w > 0 and h > 0 else None
 
 
-class _FirstPaint(QObject):
-    """Calls `done` right after the list viewport has painted with the first pass on screen, and prints
-    the wall-clock time of that moment (`first-paint <epoch seconds>`) for the startup benchmark."""
+def report_first_paint(view: CardListView, ready: Callable[[], bool], done: Callable[[], None]) -> None:
+    """Once `view` has painted with `ready()` true, prints the wall-clock time of that moment
+    (`first-paint <epoch seconds>`, for the startup benchmark) and calls `done`."""
 
-    def __init__(self, viewport: QObject, ready: Callable[[], bool], done: Callable[[], None]) -> None:
-        super().__init__(viewport)
-        self._ready, self._done, self._fired = ready, done, False
-        viewport.installEventFilter(self)
+    def painted() -> None:
+        if ready():
+            view.painted.disconnect(painted)
+            QTimer.singleShot(0, reported)  # after this paint has finished
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and not self._fired and self._ready():
-            self._fired = True
-            QTimer.singleShot(0, self._painted)  # after this paint has finished
-        return False
-
-    def _painted(self) -> None:
+    def reported() -> None:
         import time
 
         print(f"first-paint {time.time():.6f}", flush=True)
-        self._done()
+        done()
+
+    view.painted.connect(painted)
 
 
 class _QuitGuard(QObject):
@@ -155,10 +152,9 @@ async def _run_window(app: QApplication, args: argparse.Namespace, reporter: Err
     exit_code = 0
     try:
         if getattr(args, "self_test", False):
-            window.show()
-            app.processEvents()
-            print("ok")
-            return 0
+            from app.self_test.window_probe import probe  # the window part of --self-test (app/self_test)
+
+            return await probe(window)
         if getattr(args, "screenshot", None) and getattr(args, "quick_search", None) is not None:
             from app.ui.quick_search_shot import take_quick_search_screenshot
 
@@ -171,8 +167,7 @@ async def _run_window(app: QApplication, args: argparse.Namespace, reporter: Err
             window.start()
             return await take_screenshot(window, args.screenshot, expand=getattr(args, "expand", None))
         if first_paint_exit:
-            _FirstPaint(window.local_view.viewport(), lambda: window.controller.local_scanned,
-                        lambda: finish(0))
+            report_first_paint(window.local_view, lambda: window.controller.local_scanned, lambda: finish(0))
         window.show()
         window.start()
         exit_code = await finished

@@ -10,7 +10,7 @@ inside a model's own signal.
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QKeyEvent, QPaintEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from app.ui.roles import ENTRY_ROLE
@@ -23,6 +23,7 @@ class CardListView(QListView):
     visible_changed = Signal(list, list)  # ids on screen in order; the next screenful, nearest first
     specs_requested = Signal(QModelIndex)  # Space, Return or a double-click on a card
     context_requested = Signal(QModelIndex, QPoint)  # a card, and where to pop the menu (global)
+    painted = Signal()  # the cards on screen were just painted (the startup measurement waits for it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,6 +114,10 @@ class CardListView(QListView):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.schedule_visible()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        self.painted.emit()
 
     # --- keys and menus -------------------------------------------------------------------------------
 
