@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
 import httpx
@@ -26,6 +25,7 @@ from app.services.hub_client import (
     RateLimited,
     describe,
 )
+from app.services.rate_limit import RateLimiter
 from tests.hubsim import Fault, HubSim, SimModel
 
 T = TypeVar("T")
@@ -57,9 +57,9 @@ def run(factory: Callable[[HubClient], Awaitable[T]], sim: HubSim, **kwargs: obj
 
 
 @pytest.fixture
-def sim() -> HubSim:
+def sim() -> Iterator[HubSim]:
     with HubSim(corpus=False) as hub:
-        yield hub  # type: ignore[misc]
+        yield hub
 
 
 # --- search ---------------------------------------------------------------------------------------
@@ -212,13 +212,21 @@ def test_rate_limit_headers_feed_the_limiter(sim: HubSim) -> None:
     add(sim, "org/m")
     sim.set_budget("resolvers", quota=20, window=2.0)
     sim.resolve_cache = "never"  # one resolver request per config
+    # The server's window stands still, so the three requests share it however slow the machine; the
+    # client's time moves only when its limiter waits (its pacing), never with the wall clock.
+    sim.limiter.clock = lambda: 1_000.0
+    now = [5_000.0]
+
+    async def pace(seconds: float) -> None:
+        now[0] += seconds
+        await asyncio.sleep(0)
 
     async def fetch(client: HubClient) -> tuple[int, float]:
         for _ in range(3):
             await client.fetch_config("org/m")
         return client.limiter.budget_left("resolvers")
 
-    remaining, reset_in = run(fetch, sim)
+    remaining, reset_in = run(fetch, sim, limiter=RateLimiter(clock=lambda: now[0], sleep=pace))
     assert remaining == 17  # the server's count, not our 3000-request assumption
     assert 0 < reset_in <= 2.2
     assert not [r for r in sim.log if r.status == 429]
@@ -234,19 +242,19 @@ def test_offline_mode_touches_no_network(sim: HubSim, monkeypatch: pytest.Monkey
     assert sim.log == []
 
 
-def test_connection_refused_is_offline_and_fast() -> None:
+def test_connection_refused_is_offline_at_once() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    start = time.monotonic()
 
     async def main() -> object:
-        async with HubClient(f"http://127.0.0.1:{port}") as client:
+        # A long connect timeout: the answer must come from the refusal itself, not from waiting it out.
+        async with HubClient(f"http://127.0.0.1:{port}", timeout=httpx.Timeout(60.0)) as client:
             return await client.fetch_config("org/m")
 
     outcome = asyncio.run(main())
     assert isinstance(outcome, Offline)
-    assert time.monotonic() - start < 2.0
+    assert outcome.reason == "cannot reach 127.0.0.1"  # refused, not "connection timed out"
 
 
 def test_endpoint_comes_from_hf_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -257,6 +265,24 @@ def test_endpoint_comes_from_hf_endpoint(monkeypatch: pytest.MonkeyPatch) -> Non
             return client.endpoint
 
     assert asyncio.run(main()) == "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize("value", ["notaurl", "ftp://hub.example", "http://:80"])
+def test_an_endpoint_that_is_not_a_url_is_a_setup_error_in_words(monkeypatch: pytest.MonkeyPatch,
+                                                                 value: str) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", value)
+
+    async def main() -> tuple[object, HubError]:
+        async with HubClient() as client:
+            outcome = await client.fetch_config("org/m")
+            with pytest.raises(HubError) as caught:
+                await client.search("x")
+            return outcome, caught.value
+
+    outcome, error = asyncio.run(main())
+    assert isinstance(outcome, Failed) and not outcome.retryable
+    assert outcome.reason.startswith(f"HF_ENDPOINT={value!r} is not an http(s) address")
+    assert str(error) == outcome.reason
 
 
 def test_a_next_link_to_another_host_is_not_followed() -> None:
