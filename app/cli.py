@@ -29,7 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dark", action="store_true", help="use the dark palette")
     parser.add_argument("--size", metavar="WxH",
                         help=f"window size, for example 1200x800 (at least {MIN_WIDTH}x{MIN_HEIGHT})")
-    parser.add_argument("--self-test", action="store_true", help="check the bundle can start, then exit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check that every run-time part starts (window, store, Hub client, MLX, mlx-lm, hf-xet, "
+                        "model worker), then exit; non-zero names what failed")
+    parser.add_argument("--json", dest="self_test_json", action="store_true", help="with --self-test: print JSON")
     parser.add_argument("--quick-search", metavar="QUERY",
                         help="with --screenshot: save the quick search showing QUERY's results instead of the window")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -113,6 +116,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         import importlib
 
         return int(importlib.import_module(f"app.commands.{args.command}").run(args))
+    if args.self_test:
+        from app import self_test
+
+        return self_test.run(args)
     from app.commands import gui
 
     return gui.run(args)
