@@ -33,7 +33,8 @@ def _checks_with_failures(seen: dict[str, object]) -> list[Check]:
 
 
 def test_failing_parts_exit_non_zero_and_are_named_in_json() -> None:
-    out, err, seen = io.StringIO(), io.StringIO(), {}
+    out, err = io.StringIO(), io.StringIO()
+    seen: dict[str, object] = {}
     code = run_self_test(as_json=True, checks=lambda place: _checks_with_failures(seen), out=out, err=err)
     assert code == 1
     payload = json.loads(out.getvalue())
