@@ -129,6 +129,7 @@ class SpecItem:
     value: str
     source: str  # "config", "Hub listing", "name" or "derived"
     tooltip: str = ""
+    warning: bool = False  # a value to check (figures that disagree, settings that cannot be read)
 
 
 def _source(tiers: dict[str, Tier], *names: str) -> Tier | None:
@@ -259,12 +260,13 @@ def spec_items(entry: ModelEntry) -> list[SpecItem]:
     items: list[SpecItem] = []
     tiers = dict(entry.provenance)
 
-    def add(label: str, value: str | None, *fields_: str, source: str | None = None, tip: str = "") -> None:
+    def add(label: str, value: str | None, *fields_: str, source: str | None = None, tip: str = "",
+            warning: bool = False) -> None:
         if not value:
             return
         tier = _source(tiers, *fields_) if fields_ else None
         src = source or (_TIER_SOURCE[tier] if tier is not None else DERIVED)
-        items.append(SpecItem(label, value, src, tip))
+        items.append(SpecItem(label, value, src, tip, warning))
 
     if c.max_position_embeddings:
         ctx = f"{c.max_position_embeddings:,}"
@@ -303,13 +305,13 @@ def spec_items(entry: ModelEntry) -> list[SpecItem]:
         if c.parameter_count_config_estimate:
             # Measured and estimated disagree: both in view, the shown one first, and why in the tooltip.
             add("Estimate", f"≈ {formatting.params(c.parameter_count_config_estimate)} ⚠", source=DERIVED,
-                tip=note)
+                tip=note, warning=True)
         elif note:
-            add("Check", "name vs size ⚠", source=DERIVED, tip=note)
+            add("Check", "name vs size ⚠", source=DERIVED, tip=note, warning=True)
     quant = quantization_parts(c, short=True)
     if c.quantization_problem:
-        add("Quantization", " · ".join([*quant, "unreadable"]), "quantization_bits",
-            tip=f"The config's quantization cannot be read: {c.quantization_problem}")
+        add("Quantization", " · ".join([*quant, "unreadable"]), source=_TIER_SOURCE[Tier.CONFIG],
+            tip=f"The config's quantization cannot be read: {c.quantization_problem}", warning=True)
     elif quant:
         add("Quantization", " · ".join(quant), "quantization_bits", "quantization_mode", tip=_quant_words(c))
     elif c.torch_dtype:

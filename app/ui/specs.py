@@ -37,7 +37,7 @@ def paint_specs(p: QPainter, layout: CardLayout, ox: int, oy: int, m: Metrics, t
             text = m.fm_bold.elidedText(text, Qt.TextElideMode.ElideRight, max(room, 10))
             width = m.fm_bold.horizontalAdvance(text)
         p.setFont(m.bold_font)
-        p.setPen(theme.text)
+        p.setPen(theme.warning if cell.item.warning else theme.text)  # a value to check stands out
         p.drawText(QRect(ox + value.x, oy + value.y, width + 2, value.h), _LEFT_VCENTER, text)
         if source_w:
             p.setFont(m.small_font)
