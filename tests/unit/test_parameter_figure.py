@@ -61,6 +61,7 @@ def test_card_and_specs_show_the_measured_figure_and_the_estimate_with_a_note() 
     items = {item.label: item for item in spec_items(entry)}
     assert items["Parameters"].value == "30.5B" and items["Parameters"].source == "Hub listing"
     assert items["Estimate"].value.startswith("≈ 233") and "measured" in items["Estimate"].tooltip
+    assert items["Estimate"].warning and not items["Parameters"].warning
     rows = dict(spec_rows(entry.characteristics))
     assert rows["Parameters"].startswith("30.5B (Hub safetensors")
     assert rows["Config estimate"].startswith("≈ 233")
