@@ -31,30 +31,22 @@ _DTYPES = {
 def extract_characteristics(config: object) -> ModelCharacteristics:
     """Total: never raises. A non-object gives an all-unknown result.
 
-    A config the engine cannot read is a bug in the engine, not in the config: it is logged (one line per
-    config; the traceback once per kind of failure) and the config reads as unknown.
+    A config the engine cannot read is a bug in the engine, not in the config: it is logged (one warning
+    line per config, the traceback at debug level) and the config reads as unknown.
     """
     try:
         return extract_or_raise(config)
     except Exception as exc:
+        log.debug("the extraction's traceback", exc_info=True)
         _log_swallowed(config, exc)
         return EMPTY
 
 
-_logged_tracebacks: set[tuple[str, str]] = set()
-
-
 def _log_swallowed(config: object, exc: Exception) -> None:
     model_type = config.get("model_type") if isinstance(config, Mapping) else None
-    where = exc.__traceback__
-    while where is not None and where.tb_next is not None:
-        where = where.tb_next
-    site = f"{where.tb_frame.f_code.co_filename}:{where.tb_lineno}" if where is not None else "?"
-    first_time = (type(exc).__name__, site) not in _logged_tracebacks
-    if first_time and len(_logged_tracebacks) < 100:
-        _logged_tracebacks.add((type(exc).__name__, site))
+    # One line (a CLI prints it on stderr, so no traceback there; it is logged at debug just before).
     log.warning("could not read a config (model_type %r): %s: %s; its characteristics are left unknown",
-                str(model_type)[:60], type(exc).__name__, str(exc)[:200], exc_info=exc if first_time else None)
+                str(model_type)[:60], type(exc).__name__, str(exc)[:200])
 
 
 def extract_or_raise(config: object) -> ModelCharacteristics:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import importlib.util
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -42,6 +43,7 @@ def _fail_fast_on_missing_sniffio() -> None:
 
 
 _fail_fast_on_missing_sniffio()
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 SEARCH_EXPAND = ("downloads", "likes", "lastModified", "createdAt", "gated", "tags", "pipeline_tag",
@@ -253,7 +255,8 @@ class HubClient:
                 from huggingface_hub import get_token
 
                 found = get_token()
-            except Exception:
+            except Exception:  # a broken token file or install: anonymous, as huggingface_hub would be
+                log.warning("no Hugging Face token could be read; going anonymous", exc_info=True)
                 found = None
             self._token = found.strip() if isinstance(found, str) and found.strip() else None
         return self._token

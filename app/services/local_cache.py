@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
@@ -53,6 +54,8 @@ from app.services.cache_layout import (
     short,
 )
 from app.services.cache_sizes import Sizes, measure
+
+log = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> str:
@@ -205,6 +208,8 @@ class _Scanner:
         try:
             return self.repo(entry)
         except Exception as exc:  # one odd repo must not hide the others
+            # The repo carries the sentence; the traceback is for whoever debugs the reader.
+            log.debug("reading %s failed", entry.path, exc_info=True)
             return LocalModel(id=repo_id_from_folder(entry.name), repo_path=entry.path,
                               problems=(f"could not be read ({type(exc).__name__}: {exc})",))
 
@@ -505,6 +510,7 @@ def fill_sizes(
         try:
             result.append(_measured(_sized(model, measure(model.repo_path, prefixes)), prefixes))
         except Exception as exc:  # one odd repo must not hide the others
+            log.debug("measuring %s failed", model.repo_path, exc_info=True)
             problem = f"size could not be measured ({type(exc).__name__}: {exc})"
             result.append(replace(model, sizes_known=True, size_problems=(problem,)))
     return result
