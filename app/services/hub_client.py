@@ -256,7 +256,8 @@ class HubClient:
 
                 found = get_token()
             except Exception:  # a broken token file or install: anonymous, as huggingface_hub would be
-                log.warning("no Hugging Face token could be read; going anonymous", exc_info=True)
+                log.debug("the token lookup's traceback", exc_info=True)
+                log.warning("no Hugging Face token could be read; going anonymous")
                 found = None
             self._token = found.strip() if isinstance(found, str) and found.strip() else None
         return self._token
