@@ -141,3 +141,23 @@ def test_whole_bits_are_json_integers(env: dict[str, str], tmp_path: Path) -> No
     config.write_text('{"model_type": "llama", "quantization": {"bits": 4, "group_size": 64}}')
     done = app(env, "inspect", "--config", str(config), "--json")
     assert done.returncode == 0 and '"quantization_bits": 4,' in done.stdout
+
+
+def test_inspect_of_a_local_model_shows_the_measured_count(sim: HubSim, env: dict[str, str]) -> None:
+    import struct
+
+    from tests.cachebuilder import CacheBuilder
+
+    header = json.dumps({"w.weight": {"dtype": "BF16", "shape": [1000, 1000], "data_offsets": [0, 2_000_000]}})
+    weights = struct.pack("<Q", len(header)) + header.encode() + bytes(2_000_000)
+    CacheBuilder(Path(env["HF_HUB_CACHE"])).add_model(
+        "someone/Tiny-30B", {"config.json": {**search_cli.CONFIG, "intermediate_size": 4864},
+                             "model.safetensors": weights})
+    done = app(env, "inspect", "someone/Tiny-30B", "--json")
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["source"] == "local" and payload["parameter_count_estimate"] == 1_000_000
+    assert payload["parameter_count_method"] == "local safetensors headers"
+    assert payload["parameter_count_config_estimate"] is not None  # the shapes say ~0.4B
+    assert "name says 30B" in payload["parameter_count_note"]
+    assert sim.log == []
