@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core import formatting
-from app.core.characteristics import ModelCharacteristics
 from app.core.memory import kv_cache_bytes_per_token
+from app.core.model_characteristics import ModelCharacteristics
 from app.core.model_entry import ConfigStatus, ModelEntry, Source, Tier
 from app.core.parameter_figure import is_measured
 

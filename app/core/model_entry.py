@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
-from app.core.characteristics import ModelCharacteristics
+from app.core.model_characteristics import ModelCharacteristics
 from app.core.model_id import author_of, name_of
 from app.core.runtime import RuntimeFacts
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from app.core.model_characteristics import ModelCharacteristics
 from app.core.text_config import TextView
 from app.core.values import as_bool, as_float, as_int, as_str
-
-if TYPE_CHECKING:
-    from app.core.characteristics import ModelCharacteristics
 
 
 @dataclass(frozen=True)
