@@ -6,9 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from app.core.characteristics import ModelCharacteristics
 from app.core.config_parse import MAX_CONFIG_BYTES, ConfigError, parse_config_object
 from app.core.describe import badges, spec_rows
+from app.core.model_characteristics import ModelCharacteristics
 from app.core.runtime import RuntimeFacts
 from app.core.runtime_describe import runtime_rows
 
