@@ -20,11 +20,19 @@ NAME_FACTOR = 2.0  # the name's size vs the figure shown
 
 _SIZE_IN_NAME = re.compile(r"(?<![0-9a-z.])(\d{1,4}(?:\.\d{1,2})?)([bm])(?![a-z0-9])")
 _ACTIVE_IN_NAME = re.compile(r"(?<![0-9a-z.])a(\d{1,3}(?:\.\d{1,2})?)b(?![a-z0-9])")
+# "Llama-4-Scout-17B-16E": with an expert count in the name, the size given is the active one.
+_EXPERTS_IN_NAME = re.compile(r"(?<![0-9a-z.])\d{1,3}e(?![a-z0-9])")
 
 
 def size_in_name(name: str) -> int | None:
     """The total a repo name states ("Qwen3-30B-A3B" -> 30e9, "Qwen2.5-0.5B" -> 5e8); None when it states none."""
     lowered = name.rsplit("/", 1)[-1].lower()
+    if _EXPERTS_IN_NAME.search(lowered):
+        return None
+    return _first_size(lowered)
+
+
+def _first_size(lowered: str) -> int | None:
     for match in _SIZE_IN_NAME.finditer(lowered):
         start = match.start()
         if start >= 1 and lowered[start - 1] == "x":
@@ -36,9 +44,12 @@ def size_in_name(name: str) -> int | None:
 
 
 def active_in_name(name: str) -> int | None:
-    """The active parameters a MoE repo name states ("30B-A3B" -> 3e9); None when it states none."""
-    match = _ACTIVE_IN_NAME.search(name.rsplit("/", 1)[-1].lower())
-    return int(float(match.group(1)) * 1e9) if match else None
+    """The active parameters a MoE repo name states ("30B-A3B" -> 3e9, "17B-16E" -> 17e9); None if none."""
+    lowered = name.rsplit("/", 1)[-1].lower()
+    match = _ACTIVE_IN_NAME.search(lowered)
+    if match:
+        return int(float(match.group(1)) * 1e9)
+    return _first_size(lowered) if _EXPERTS_IN_NAME.search(lowered) else None
 
 
 def is_measured(method: str | None) -> bool:

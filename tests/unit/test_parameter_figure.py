@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core.characteristics import extract_characteristics
+from app.core.characteristics import ModelCharacteristics, extract_characteristics
 from app.core.describe import card_badges, spec_items, spec_rows
 from app.core.filters import FilterState, Match, matches
 from app.core.listing import entry_from_listing, with_config
@@ -96,3 +96,13 @@ def test_sizes_in_names() -> None:
     assert size_in_name("Mixtral-8x7B") is None
     assert active_in_name("Qwen3-30B-A3B") == 3_000_000_000
     assert active_in_name("Llama-3-8B") is None
+    # Llama 4 names the active size and the expert count: no total to check against.
+    assert size_in_name("meta-llama/Llama-4-Scout-17B-16E-Instruct") is None
+    assert active_in_name("meta-llama/Llama-4-Scout-17B-16E-Instruct") == 17_000_000_000
+
+
+def test_an_active_size_is_not_taken_for_the_total() -> None:
+    c = reconcile(ModelCharacteristics(parameter_count_estimate=108_600_000_000,
+                                       parameter_count_method="from config shapes"),
+                  name="meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    assert c.parameter_count_note is None
