@@ -92,9 +92,6 @@ def build_menu_bar(window: MainWindow, app: AppActions, menu_bar: QMenuBar | Non
     file.addAction(app.quick_search)
     file.addAction(window.refresh_action)
     file.addSeparator()
-    file.addAction(window.open_action)
-    file.addAction(window.reveal_action)
-    file.addSeparator()
     file.addAction(app.close_window)
     file.addAction(app.quit)
 
@@ -115,6 +112,13 @@ def build_menu_bar(window: MainWindow, app: AppActions, menu_bar: QMenuBar | Non
     sort.setTitle("Sort By")
     view.addMenu(sort)
 
+    models = bar.addMenu("&Models")
+    models.addAction(window.open_action)
+    models.addAction(window.reveal_action)
+    _add_other_actions(window, app, bar, models)
+    # Features wired into the window later (Try, Downloads…) appear the next time the menu opens.
+    models.aboutToShow.connect(lambda: _add_other_actions(window, app, bar, models))
+
     win = bar.addMenu("&Window")
     win.addAction(app.minimize)
     win.addAction(app.zoom)
@@ -125,6 +129,18 @@ def build_menu_bar(window: MainWindow, app: AppActions, menu_bar: QMenuBar | Non
     help_menu.addAction(app.help)
     help_menu.addAction(app.about)
     return bar
+
+
+def _add_other_actions(window: MainWindow, app: AppActions, bar: QMenuBar, menu: QMenu) -> None:
+    """Every other command of the window that has a shortcut (those of Try, Downloads…), so that each
+    shortcut the app has is shown somewhere; each once."""
+    shown = set(map(id, all_actions(bar)))
+    for action in window.findChildren(QAction):
+        if id(action) in shown or not action.text() or action.isSeparator():
+            continue
+        if any(not key.isEmpty() for key in action.shortcuts()):
+            menu.addAction(action)
+            shown.add(id(action))
 
 
 def all_actions(menu_bar: QMenuBar) -> list[QAction]:
