@@ -31,7 +31,8 @@ bench: setup
 		echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b; \
 	done
 
-# The app bundle (MLX Manager.app on macOS; a one-folder build elsewhere), then its --self-test.
+# The app bundle (MLX Manager.app and its .dmg on macOS; a one-folder build elsewhere), then its
+# --self-test --json (every run-time part must start) and, on Linux, its size (BENCH bundle_size_mb).
 package: setup
 	PYTHON=$(BIN)/python packaging/build.sh
 

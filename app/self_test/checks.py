@@ -117,10 +117,10 @@ def check_mlx() -> str:
         if not metallib.is_file():
             raise CheckFailed(f"mlx.metallib is not beside {library}: MLX cannot find its GPU kernels there")
         notes.append(f"mlx.metallib beside {library}")
-        if not _metal_available(mx):
-            # GitHub's macOS runners are VMs without a usable Metal device.
+        problem = metal_problem()
+        if problem is not None:
             mx.set_default_device(mx.cpu)
-            notes.append("no usable Metal device here, so this ran on the CPU")
+            notes.append(f"{problem}, so this ran on the CPU")
     else:
         notes.append(f"the CPU build of MLX (Metal is macOS only), {library or 'libmlx not found among loaded files'}")
     device = mx.default_device()
@@ -132,10 +132,20 @@ def check_mlx() -> str:
     return f"mlx {version}: 2·(1+2+3+4) = 20 on the default device, the {device.type.name}; " + "; ".join(notes)
 
 
-def _metal_available(mx: object) -> bool:
+def metal_problem() -> str | None:
+    """Why MLX cannot use Metal here (None when it can): no device at all, or the paravirtual device of a
+    virtual machine (GitHub's macOS runners), which cannot run MLX's kernels reliably."""
+    import mlx.core as mx
+
     metal = getattr(mx, "metal", None)
     is_available = getattr(metal, "is_available", None)
-    return bool(is_available()) if callable(is_available) else False
+    if not (callable(is_available) and is_available()):
+        return "no Metal device here"
+    info_of = getattr(mx, "device_info", None) or getattr(metal, "device_info", None)
+    name = str((info_of() if callable(info_of) else {}).get("device_name", ""))
+    if "paravirtual" in name.lower():
+        return f"the Metal device is a virtual machine's ({name})"
+    return None
 
 
 def loaded_library(stem: str) -> Path | None:
@@ -226,6 +236,9 @@ def check_try(cache: Path) -> str:
     from app.self_test.tiny_model import write_tiny_model
     from app.services.mlx_runner import MlxRunner, Token, TryEvent, TryFigures, TryRequest
 
+    if sys.platform == "darwin" and (problem := metal_problem()) is not None:
+        # The worker runs MLX on its default device; without a usable GPU an answer would prove nothing.
+        return f"not run: {problem}; the worker's start is proven by the worker check"
     model_id = write_tiny_model(cache)
     tokens: list[str] = []
 

@@ -45,9 +45,15 @@ def run_check(name: str, check: Callable[[], str]) -> CheckResult:
     except BaseException as exc:  # SystemExit from a library counts as a failure too, not as our exit
         if isinstance(exc, KeyboardInterrupt):
             raise
-        words = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-        return CheckResult(name, False, None, words, time.perf_counter() - started)
+        return CheckResult(name, False, None, failure_words(exc), time.perf_counter() - started)
     return CheckResult(name, True, detail, None, time.perf_counter() - started)
+
+
+def failure_words(exc: BaseException) -> str:
+    """`Type: message`, then what caused it (an ImportError from an extension hides its reason there)."""
+    words = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    return f"{words} (caused by {failure_words(cause)})" if cause is not None else words
 
 
 def run_checks(checks: Sequence[Check], *, started: Callable[[str], None] | None = None,

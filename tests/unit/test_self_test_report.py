@@ -89,3 +89,17 @@ def test_checks_run_in_a_temp_place_that_is_removed_and_the_environment_restored
     assert not places[0].exists()
     assert os.environ["HF_HUB_CACHE"] == "/the/person/cache"
     assert "HF_HUB_OFFLINE" not in os.environ
+
+
+def test_an_import_error_says_what_caused_it() -> None:
+    def extension() -> str:
+        try:
+            raise ImportError("libscipy_openblas64_.so: ELF load command address/offset not page-aligned")
+        except ImportError as exc:
+            raise ImportError("Encountered an error while initializing the extension.") from exc
+
+    out, err = io.StringIO(), io.StringIO()
+    assert run_self_test(as_json=True, checks=lambda place: [("mlx", extension)], out=out, err=err) == 1
+    words = json.loads(out.getvalue())["checks"][0]["error"]
+    assert words == ("ImportError: Encountered an error while initializing the extension. (caused by ImportError: "
+                     "libscipy_openblas64_.so: ELF load command address/offset not page-aligned)")
