@@ -60,6 +60,9 @@ if [[ -n "${NOTARY_PROFILE:-}" || ( -n "${NOTARY_APPLE_ID:-}" && -n "${NOTARY_TE
   notary=yes
 fi
 
+say "mlx.metallib beside every libmlx.dylib"
+"$PY" packaging/metallib_links.py "$app"
+
 say "signature"
 if [[ -n "$identity" ]]; then
   codesign --force --deep --options runtime --timestamp \
