@@ -24,7 +24,7 @@ if [[ "$(uname)" == "Darwin" ]]; then
   say "icon"
   iconset=build/AppIcon.iconset
   rm -rf "$iconset" && mkdir -p "$iconset"
-  "$PY" packaging/render_icons.py resources/icons/app-icon.svg "$iconset"
+  QT_QPA_PLATFORM=offscreen "$PY" packaging/render_icons.py resources/icons/app-icon.svg "$iconset"
   iconutil -c icns "$iconset" -o build/AppIcon.icns
 fi
 
