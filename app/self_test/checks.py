@@ -16,6 +16,7 @@ from typing import Any
 from app.self_test.runner import Check, CheckFailed
 from app.self_test.sample_cache import tiny_llama_config, write_sample_cache
 
+COMMAND_MODULES = {"try": "try_model"}  # as app/cli.py dispatches them; the others share the command's name
 TRY_TOKENS = 4
 WORKER_TIMEOUT = 120.0  # a cold start of a frozen bundle on a slow runner takes seconds, not minutes
 
@@ -24,6 +25,7 @@ def all_checks(place: Path) -> list[Check]:
     """Every run-time part, in the order a launch needs them; `place` is the self-test's temp folder."""
     return [
         ("python", check_python),
+        ("commands", check_commands),
         ("qt", check_qt),
         ("window", partial(check_window, place / "hub")),
         ("store", check_store),
@@ -40,6 +42,28 @@ def check_python() -> str:
     where = "the frozen bundle" if getattr(sys, "frozen", False) else "source"
     return (f"Python {platform.python_version()} ({platform.python_implementation()}) on {platform.system()} "
             f"{platform.machine()}, from {where}: {sys.executable}")
+
+
+def check_commands() -> str:
+    """Every command of the command line has its module here (the CLI imports some by name, which a bundler
+    cannot see)."""
+    import argparse
+
+    from app.cli import build_parser
+
+    commands = [name for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)
+                for name in action.choices]
+    if not commands:
+        raise CheckFailed("the command line lists no commands")
+    missing = []
+    for name in commands:
+        try:
+            importlib.import_module(f"app.commands.{COMMAND_MODULES.get(name, name)}")
+        except ImportError as exc:
+            missing.append(f"{name} ({exc})")
+    if missing:
+        raise CheckFailed(f"commands that cannot start: {'; '.join(missing)}")
+    return f"{len(commands)} commands importable: {', '.join(commands)}"
 
 
 def check_qt() -> str:

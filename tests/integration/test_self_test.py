@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PARTS = ["python", "qt", "window", "store", "hub_client", "mlx", "mlx_lm", "hf_xet", "worker", "try"]
+PARTS = ["python", "commands", "qt", "window", "store", "hub_client", "mlx", "mlx_lm", "hf_xet", "worker", "try"]
 
 
 @pytest.fixture
