@@ -257,6 +257,10 @@ class MlxRunner:
         self._idle_timer: asyncio.TimerHandle | None = None
         self._idle_task: asyncio.Task[None] | None = None
         self._closed = False
+        self._preparing: str | None = None  # the model being loaded ahead
+        self._release_asked = False  # a prepare still to come, or under way, gives up
+        self._active: TryRequest | None = None
+        self._waiting: dict[int, bool] = {}  # id(request) -> stopped, for runs waiting their turn
 
     # --- state ---------------------------------------------------------------------------------------
 
@@ -280,6 +284,11 @@ class MlxRunner:
     def busy(self) -> bool:
         return self._lock.locked()
 
+    @property
+    def preparing(self) -> str | None:
+        """The model being loaded ahead of the first question, if any (see `prepare`)."""
+        return self._preparing
+
     # --- the work ------------------------------------------------------------------------------------
 
     async def run(self, request: TryRequest, on_event: EventSink | None = None) -> TryFigures:
@@ -287,17 +296,29 @@ class MlxRunner:
         Raises TryError (in words) for anything that stops the answer; Stop is not an error."""
         emit = on_event or (lambda _event: None)
         _check_request(request)
-        async with self._lock:
+        key = id(request)
+        self._waiting[key] = False
+        try:
+            await self._lock.acquire()
+        finally:
+            stopped = self._waiting.pop(key)
+        try:
             if self._closed:
                 raise TryError(WORKER_UNAVAILABLE, "The runner is closed.")
+            if stopped:  # Stop was pressed while it waited for a load or another answer
+                return TryFigures(finish_reason="stopped")
             self._cancel_idle()
             self._stopping = False
+            self._active = request
             try:
                 return await self._run(request, emit)
             finally:
+                self._active = None
                 self._current = None
                 self._cancel_stop_timer()
                 self._schedule_idle()
+        finally:
+            self._lock.release()
 
     async def _run(self, request: TryRequest, emit: EventSink) -> TryFigures:
         snapshot = await asyncio.to_thread(_checked_snapshot, request.model_id, self._cache_dir)
@@ -408,10 +429,14 @@ class MlxRunner:
 
     # --- control -------------------------------------------------------------------------------------
 
-    def stop(self) -> None:
+    def stop(self, request: TryRequest | None = None) -> None:
         """Stop the answer under way (no-op when idle); call it on the runner's loop. The worker finishes
         the token it is on; if it does not answer within the grace period (busy loading or reading a long
-        prompt), it is ended."""
+        prompt), it is ended. `request`: stop that one only (it may still be waiting its turn)."""
+        if request is not None and request is not self._active:
+            if id(request) in self._waiting:
+                self._waiting[id(request)] = True
+            return
         if not self.busy or self._stopping:
             return
         self._stopping = True  # checked between the steps of `run` too (a Stop before the worker started)
@@ -442,9 +467,47 @@ class MlxRunner:
                 if "pid" in message:
                     return message
 
+    async def prepare(self, model_id: str) -> float | None:
+        """Start the worker and load the model before the first question, while the person types; returns
+        the load time (0 when it was already loaded), or None when it could not be loaded (then `run` says
+        why, in words). `release` and `aclose` cut a long load short."""
+        async with self._lock:
+            if self._closed:
+                return None
+            self._cancel_idle()
+            self._preparing = model_id
+            try:
+                snapshot = await asyncio.to_thread(_checked_snapshot, model_id, self._cache_dir)
+                if self._release_asked:
+                    return None
+                worker = await self._worker_for(model_id)
+                if worker.model_path == str(snapshot):
+                    return 0.0
+                if self._release_asked:
+                    return None
+                load_id = next(self._ids)
+                self._current = load_id
+                answer = await self._exchange(worker, {"op": "load", "id": load_id, "path": str(snapshot),
+                                                       "model": model_id})
+                if answer is None or not answer.get("ok"):
+                    return None
+                worker.model_path = str(snapshot)
+                return float(answer.get("load_seconds") or 0.0)
+            except TryError:
+                return None
+            finally:
+                self._preparing = None
+                self._current = None
+                self._cancel_stop_timer()
+                self._schedule_idle()
+
     async def release(self) -> None:
         """End the worker now (it is started again when needed)."""
+        self._release_asked = True
+        if self._preparing is not None and self._worker is not None:
+            self._worker.kill()  # a load nobody waits for any more
         async with self._lock:
+            self._release_asked = False
             await self._end_worker()
 
     async def aclose(self) -> None:

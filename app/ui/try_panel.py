@@ -105,6 +105,7 @@ class TryPanel(QDialog):
         self.figures: TryFigures | None = None
         self.error: TryError | None = None
         self._task: asyncio.Task[None] | None = None
+        self._prepare_task: asyncio.Task[None] | None = None
         self._pending: list[str] = []
         self._closing = False
         self._last_request: TryRequest | None = None
@@ -212,6 +213,10 @@ class TryPanel(QDialog):
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
+    @property
+    def preparing(self) -> bool:
+        return self._prepare_task is not None and not self._prepare_task.done()
+
     def _set_running(self, running: bool) -> None:
         self.try_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
@@ -248,7 +253,26 @@ class TryPanel(QDialog):
     def stop(self) -> None:
         if self.running:
             self.status.setText("Stopping…")
-            self.runner.stop()
+            self.runner.stop(self._last_request)
+
+    def prepare(self) -> asyncio.Task[None] | None:
+        """Load the model while the person types, so that Try answers at once (not for a model that may
+        not fit: that waits for the confirmation)."""
+        if self._prepare_task is not None or (self.too_large and not self.confirmed_too_large):
+            return None
+        self.status.setText(f"Loading {self.model_id}…")
+        self._prepare_task = asyncio.ensure_future(self._prepare())
+        self._prepare_task.set_name(f"try-prepare-{self.model_id}")
+        return self._prepare_task
+
+    async def _prepare(self) -> None:
+        seconds = await self.runner.prepare(self.model_id)
+        if self._closing or self.running or self.figures is not None or self.error is not None:
+            return
+        if seconds is None:
+            self.status.setText("")  # what went wrong is said when Try is pressed
+        else:
+            self.status.setText(f"Ready: loaded in {seconds:.1f} s." if seconds else "Ready.")
 
     def _begin(self, request: TryRequest) -> None:
         self._last_request = request
@@ -266,8 +290,10 @@ class TryPanel(QDialog):
     async def _run(self, request: TryRequest) -> None:
         outcome: TryFigures | TryError
         try:
-            if self.runner.busy:
-                self.status.setText("Waiting for the other answer to finish…")
+            if self.runner.preparing == self.model_id:
+                self.status.setText(f"Loading {self.model_id}…")
+            elif self.runner.busy:
+                self.status.setText("Waiting for another model to finish…")
             outcome = await self.runner.run(request, self._on_event)
         except asyncio.CancelledError:
             raise
@@ -391,7 +417,12 @@ class TryPanels(QObject):
             panel.download_requested.connect(self.download_requested)
             panel.finished.connect(lambda _result, m=model_id, p=panel: self._closed(m, p))
             self.panels[model_id] = panel
-            self._spawn(self.runner.select(model_id))
+            prepared = panel.prepare()
+            if prepared is None:
+                self._spawn(self.runner.select(model_id))
+            else:
+                self._tasks.add(prepared)
+                prepared.add_done_callback(self._tasks.discard)
         panel.show()
         panel.raise_()
         panel.activateWindow()
@@ -404,13 +435,14 @@ class TryPanels(QObject):
         del self.panels[model_id]
         panel.shutdown()
         panel.deleteLater()  # closed or dismissed with Escape alike
-        if self._runner is not None and self._runner.model_id == model_id:
+        runner = self._runner
+        if runner is not None and (model_id in (runner.model_id, runner.preparing) or panel.preparing):
             self._spawn(self._release_after(panel))
 
     async def _release_after(self, panel: TryPanel) -> None:
         await panel.wait_finished()
         runner = self._runner
-        if runner is not None and runner.model_id not in self.panels:
+        if runner is not None and runner.model_id not in self.panels and runner.preparing not in self.panels:
             await runner.release()
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -419,12 +451,12 @@ class TryPanels(QObject):
         task.add_done_callback(self._tasks.discard)
 
     async def aclose(self) -> None:
-        """On quit: close the panels, stop any answer, end the worker."""
+        """On quit: close the panels, stop any answer or load, end the worker."""
         for panel in list(self.panels.values()):
             panel.shutdown()
             panel.close()
+        if self._runner is not None:
+            await self._runner.aclose()  # first: a load under way is cut short, not waited for
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self._runner is not None:
-            await self._runner.aclose()

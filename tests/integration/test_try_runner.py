@@ -247,3 +247,49 @@ def test_a_worker_that_cannot_start_says_why(cache_root: Path) -> None:
         assert caught.value.kind == "worker_unavailable" and "could not be started" in str(caught.value)
 
     with_runner(cache_root, missing, command=["/nonexistent/mlx-manager", "--worker"])
+
+
+def test_prepare_loads_ahead_so_the_first_answer_reuses_it(cache_root: Path) -> None:
+    async def body(runner: MlxRunner) -> Any:
+        seconds = await runner.prepare(LLAMA)
+        assert seconds is not None and seconds > 0 and runner.model_id == LLAMA
+        events: list[TryEvent] = []
+        await runner.run(TryRequest(LLAMA, PROMPT, max_tokens=2), events.append)
+        assert events[0] == Loading(LLAMA, reused=True) and events[1] == Loaded(LLAMA, 0.0, reused=True)
+        assert await runner.prepare("tiny-org/no-weights") is None  # said in words by run, not here
+
+    with_runner(cache_root, body)
+
+
+def test_release_cuts_a_load_short(cache_root: Path, tmp_path: Path) -> None:
+    # A worker that takes the load request and never answers (a huge model), and says it got it.
+    got = tmp_path / "got-request"
+    os.mkfifo(got)
+    stuck = tmp_path / "stuck.py"
+    stuck.write_text("import sys\nsys.stdin.readline()\nopen(sys.argv[1], 'w').write('load')\n"
+                     "for line in sys.stdin:\n    pass\n")
+
+    async def body(runner: MlxRunner) -> Any:
+        preparing = asyncio.create_task(runner.prepare(LLAMA))
+        assert await asyncio.to_thread(got.read_text) == "load"
+        await runner.release()
+        assert await preparing is None and runner.worker_pid is None
+
+    with_runner(cache_root, body, command=[sys.executable, str(stuck), str(got)])
+
+
+def test_stop_of_a_waiting_answer_leaves_the_running_one_alone(cache_root: Path) -> None:
+    async def body(runner: MlxRunner) -> Any:
+        waiting = TryRequest(LLAMA, "second", max_tokens=2)
+        second: list[asyncio.Task[Any]] = []
+
+        def on_event(event: TryEvent) -> None:
+            if isinstance(event, Token) and not second:
+                second.append(asyncio.ensure_future(runner.run(waiting)))
+                asyncio.get_running_loop().call_soon(runner.stop, waiting)  # once it waits its turn
+
+        first = await runner.run(TryRequest(LLAMA, PROMPT, max_tokens=30), on_event)
+        assert first.finish_reason == "length" and first.generation_tokens == 30
+        assert (await second[0]).finish_reason == "stopped"
+
+    with_runner(cache_root, body)

@@ -53,12 +53,15 @@ def ask(qtbot: QtBot, panel: TryPanel, prompt: str, *, max_tokens: int, temperat
 def test_the_answer_streams_in_then_the_figures(qtbot: QtBot, panels: TryPanels,
                                                  models: tuple[Path, dict[str, Repo]]) -> None:
     panel = panels.open(LLAMA)
+    # The model loads while the person types.
+    assert panel.status.text() == f"Loading {LLAMA}…"
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Ready: loaded in"), timeout=SLOW)
     ask(qtbot, panel, PROMPT, max_tokens=40)
     assert not panel.try_button.isEnabled() and panel.stop_button.isEnabled()
     qtbot.waitUntil(lambda: panel.figures is not None, timeout=SLOW)
     expected, _ = reference_answer(models[1][LLAMA].snapshot_dir, PROMPT, 40)
     assert panel.answer.toPlainText() == expected
-    assert panel.status.text().startswith("Reached max tokens. Loaded in")
+    assert panel.status.text() == "Reached max tokens."  # already loaded: nothing more to say
     assert panel.tiles.isVisible()
     tiles = " ".join(label.text() for label in panel.tile_labels if label.isVisible())
     for words in ("ms</span><br>", "to first token", "tok/s", "prompt (", "generation (40 tokens)", "peak memory"):
@@ -147,3 +150,11 @@ def test_escape_dismisses_the_panel_and_reopening_makes_a_fresh_one(qtbot: QtBot
     assert LLAMA not in panels.panels and not panel.isVisible()
     again = panels.open(LLAMA)
     assert again is not panel and again.isVisible()
+
+
+def test_closing_while_the_model_loads_gives_the_load_up(qtbot: QtBot, panels: TryPanels) -> None:
+    panel = panels.open(LLAMA)
+    assert panel.preparing
+    panel.close()
+    qtbot.waitUntil(lambda: not panel.preparing, timeout=SLOW)
+    qtbot.waitUntil(lambda: panels.runner.worker_pid is None and not panels.runner.busy, timeout=SLOW)
