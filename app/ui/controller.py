@@ -83,6 +83,7 @@ class Controller(QObject):
     work_changed = Signal(str, str)  # key, words ("" when that work is done)
     network_changed = Signal(object)  # NetworkStatus
     hub_results_replaced = Signal(bool)  # a search's first page is on screen; True when the query or sort is new
+    config_result = Signal(str, object)  # repo id, FetchResult: for other lists of Hub entries (quick search)
 
     def __init__(
         self,
@@ -428,6 +429,7 @@ class Controller(QObject):
             return
         updates: list[ModelEntry] = []
         for repo_id, result in arrived.items():
+            self.config_result.emit(repo_id, result)
             entry = self.hub_model.entry(repo_id)  # shown or hidden by a filter
             if entry is None:
                 continue  # not in this list (any more): `_known` has it for when it comes back
@@ -436,6 +438,10 @@ class Controller(QObject):
                 updates.append(new)
         if updates:
             self.hub_model.update_entries(updates)
+
+    def with_known(self, entries: Iterable[ModelEntry]) -> list[ModelEntry]:
+        """Hub entries as this session knows them: configs already fetched, and "Downloaded" marks."""
+        return self._with_known(entries)
 
     def _with_known(self, entries: Iterable[ModelEntry]) -> list[ModelEntry]:
         """New Hub entries with every config answer already known, so they arrive with their facts, and

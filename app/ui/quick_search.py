@@ -264,12 +264,7 @@ class QuickSearch(QFrame):
 
     def _known(self, entry: ModelEntry) -> ModelEntry:
         """The window's version of a Hub entry when it already has its config (badges at once)."""
-        source = self._hub_source
-        if source is None:
-            return entry
-        row = source.row_of(entry.id)
-        known = source.entry_at(row) if row is not None else None
-        return known if known is not None and known.config_status is not ConfigStatus.PENDING else entry
+        return self.controller.with_known([entry])[0]
 
     def _hub_done(self, query: str, entries: list[ModelEntry], note: str) -> None:
         if query != self.query:
