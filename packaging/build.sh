@@ -29,8 +29,10 @@ if [[ "$(uname)" == "Darwin" ]]; then
 fi
 
 say "PyInstaller"
-nice -n 10 "$PY" -m PyInstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller \
-  packaging/mlx_manager.spec
+# At low priority (the build takes the machine's cores for a minute or more); PYINSTALLER_LOG_LEVEL=INFO to see
+# every step.
+nice -n 10 "$PY" -m PyInstaller --noconfirm --clean --log-level "${PYINSTALLER_LOG_LEVEL:-WARN}" \
+  --distpath dist --workpath build/pyinstaller packaging/mlx_manager.spec
 
 if [[ "$(uname)" != "Darwin" ]]; then
   say "self-test of dist/mlx-manager"
