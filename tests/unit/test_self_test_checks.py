@@ -4,6 +4,7 @@ macOS runners) sends the MLX part to the CPU, saying so, and skips the toy answe
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,7 +24,7 @@ def on_macos(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     library = tmp_path / "Frameworks" / "libmlx.dylib"
     library.parent.mkdir()
     library.write_bytes(b"\xcf\xfa\xed\xfe")
-    monkeypatch.setattr(checks.sys, "platform", "darwin")
+    monkeypatch.setattr(sys, "platform", "darwin")  # the same sys module the checks read
     monkeypatch.setattr(checks, "loaded_library", lambda stem: library)
     yield library.parent
     mx.set_default_device(mx.cpu)
