@@ -8,12 +8,10 @@ The answer goes to stdout as it is written; what happens around it (loading, the
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from typing import Any
 
-from app.commands.output import fail
 from app.core.model_id import InvalidModelId, validate_model_id
 
 EXIT_USAGE = 2
@@ -35,6 +33,11 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Here, not at the top: app/cli.py imports this module for its arguments on every launch, the window's too.
+    import asyncio
+
+    from app.commands.output import fail
+
     try:
         model_id = validate_model_id(args.model)
     except InvalidModelId as exc:

@@ -19,7 +19,6 @@ Layout helpers live in `cache_layout`, the size walk in `cache_sizes`, the MLX s
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import logging
 import os
@@ -523,12 +522,16 @@ def scan_full(cache_dir: str | os.PathLike[str] | None = None) -> list[LocalMode
 
 
 async def scan_first_pass_async(cache_dir: str | os.PathLike[str] | None = None) -> list[LocalModel]:
+    import asyncio  # here, not at the top: the launch's first pass runs before anything needs asyncio
+
     return await asyncio.to_thread(scan_first_pass, cache_dir)
 
 
 async def fill_sizes_async(
     models: Sequence[LocalModel], cache_dir: str | os.PathLike[str] | None = None
 ) -> list[LocalModel]:
+    import asyncio
+
     return await asyncio.to_thread(fill_sizes, list(models), cache_dir)
 
 

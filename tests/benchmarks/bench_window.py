@@ -208,86 +208,12 @@ def scroll_frame_over_budget_pct(rows: int, step: int = 240) -> float:
     return pct
 
 
-_BARE_WINDOW = """
-import sys
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow
+def startup_ratio(models: int = 1_000, runs: int = 7) -> float:
+    """Launch to the first painted window against a bare QMainWindow: see bench_startup.py (which also has
+    the first launch after install, cold_startup_ratio)."""
+    from tests.benchmarks.bench_startup import startup_ratio as measure
 
-class FirstPaint(QObject):
-    done = False
-
-    def eventFilter(self, watched, event):
-        if event.type() == QEvent.Type.Paint and not self.done:
-            self.done = True
-            QTimer.singleShot(0, self.painted)
-        return False
-
-    def painted(self):
-        import time
-        print(f"first-paint {time.time():.6f}", flush=True)
-        QApplication.quit()
-
-app = QApplication(sys.argv[:1])
-window = QMainWindow()
-window.resize(1100, 760)
-spy = FirstPaint()
-window.installEventFilter(spy)
-window.show()
-sys.exit(app.exec())
-"""
-HEAVY_MODULES = ("httpx", "huggingface_hub", "mlx", "mlx_lm", "transformers")
-
-
-def startup_ratio(models: int = 1_000, runs: int = 5) -> float:
-    """Launch to first painted window: `python -m app` on a cache of `models` repos (it exits right after
-    the list's first paint with the first pass shown) against a bare PySide6 QMainWindow; medians."""
-    import subprocess
-    import tempfile
-
-    from tests.cachebuilder import CacheBuilder, readme, sample_config
-
-    with tempfile.TemporaryDirectory(prefix="mlxm-startup-") as tmp:
-        cache = CacheBuilder(Path(tmp) / "hub")
-        for i in range(models):
-            config = sample_config(i)
-            cache.add_model(f"org{i % 97}/model-{i}", {
-                "config.json": config, "README.md": readme(library_name="mlx" if "quantization" in config else None),
-                "model.safetensors": b"w" * 64})
-        bare_script = Path(tmp) / "bare.py"
-        bare_script.write_text(_BARE_WINDOW)
-        env = dict(os.environ, HF_HUB_CACHE=str(cache.root), MLX_MANAGER_CACHE_DIR=str(Path(tmp) / "mlxm"),
-                   MLX_MANAGER_EXIT_AFTER_FIRST_PAINT="1", HF_HUB_OFFLINE="1")
-        env.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-        def timed(args: list[str]) -> float:
-            # From just before the launch to the moment the child reports its first paint done (wall clock,
-            # shared by both processes); process teardown after that is not part of startup.
-            start = time.time()
-            out = subprocess.run(args, env=env, cwd=ROOT, check=True, timeout=120, capture_output=True,
-                                 text=True).stdout
-            stamps = [float(line.split()[1]) for line in out.splitlines() if line.startswith("first-paint ")]
-            if not stamps:
-                raise RuntimeError(f"{args} exited without reporting a first paint")
-            return stamps[0] - start
-
-        ours_cmd = [sys.executable, "-m", "app"]
-        bare_cmd = [sys.executable, str(bare_script)]
-        timed(ours_cmd), timed(bare_cmd)  # warm the page cache and .pyc files
-        ours: list[float] = []
-        bare: list[float] = []
-        for _ in range(runs):
-            ours.append(timed(ours_cmd))
-            bare.append(timed(bare_cmd))
-        imports = subprocess.run([sys.executable, "-X", "importtime", *ours_cmd[1:]], env=env, cwd=ROOT,
-                                 capture_output=True, text=True, timeout=120).stderr
-    loaded = {line.rsplit("|", 1)[-1].strip() for line in imports.splitlines() if line.startswith("import time:")}
-    heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY_MODULES)
-    ratio = statistics.median(ours) / statistics.median(bare)
-    print(f"  startup: ours median {statistics.median(ours) * 1000:.0f} ms, bare QMainWindow "
-          f"{statistics.median(bare) * 1000:.0f} ms ({runs} runs, {models} local models); "
-          f"heavy modules on the startup path: {', '.join(heavy) or 'none'}")
-    bench("startup_ratio", ratio, "target <= 2.0")
-    return ratio
+    return measure(models, runs)
 
 
 def main(argv: list[str] | None = None) -> int:
