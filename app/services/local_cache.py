@@ -23,7 +23,7 @@ import errno
 import logging
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +33,7 @@ from app.core.config_parse import MAX_CONFIG_BYTES, ConfigError, parse_config_ob
 from app.core.model_entry import ConfigStatus, ModelEntry, Source, Tier
 from app.core.model_id import author_of, name_of
 from app.core.parameter_figure import reconcile
+from app.core.sorting import natural
 from app.services import characteristics_memo, mlx_signals, weight_count
 from app.services.cache_layout import (
     MODEL_PREFIX,
@@ -101,6 +102,8 @@ class LocalModel:
     sizes_known: bool = False
     # Problems found by fill_sizes, kept apart so filling twice does not repeat them.
     size_problems: tuple[str, ...] = ()
+    # Known by its folder name only: the launch reads it after the first screen (see scan_first_pass_in_steps).
+    pending: bool = False
 
     @property
     def problem(self) -> str | None:
@@ -122,13 +125,19 @@ class LocalModel:
         provenance: tuple[tuple[str, Tier], ...] = ()
         if c is not None:
             provenance = tuple((name, Tier.CONFIG) for name in c.known_fields())
+        if self.pending:
+            status, error = ConfigStatus.PENDING, None
+        elif c is not None:
+            status, error = ConfigStatus.OK, None
+        else:
+            status, error = ConfigStatus.UNAVAILABLE, self.config_error or self.problem or "no config.json"
         return ModelEntry(
             id=self.id,
             source=Source.LOCAL,
             characteristics=c,
             provenance=provenance,
-            config_status=ConfigStatus.OK if c is not None else ConfigStatus.UNAVAILABLE,
-            config_error=None if c is not None else (self.config_error or self.problem or "no config.json"),
+            config_status=status,
+            config_error=error,
             last_modified=self.last_modified,
             size_on_disk=self.size_on_disk,
             last_accessed=self.last_accessed,
@@ -185,6 +194,46 @@ def scan_first_pass(cache_dir: str | os.PathLike[str] | None = None) -> list[Loc
     if memo is not None:
         memo.flush()
     return models
+
+
+FIRST_SCREEN = 32  # cards read first, from each end of each order the list can start in: a tall screen and more
+
+
+def scan_first_pass_in_steps(
+    cache_dir: str | os.PathLike[str] | None = None, *, first: int = FIRST_SCREEN
+) -> Iterator[list[LocalModel]]:
+    """The first pass in two answers, both every repo sorted by id as `scan_first_pass` gives them.
+
+    The first has read only the repos a first screen can show before sizes are known (the first and last
+    `first` in name order and in id order: My Models sorted by name either way, or by size or last used
+    with no sizes yet); every other repo is known by its folder name only (`pending`). On a first launch
+    reading a config costs ~0.25 ms, so thousands would hold the window back. The second has read them all.
+    """
+    root = _root(cache_dir)
+    try:
+        with os.scandir(root) as it:
+            entries = [entry for entry in it if is_model_entry(entry.name)]
+    except OSError:
+        yield []
+        return
+    ids = [repo_id_from_folder(entry.name) for entry in entries]
+    order = sorted(range(len(ids)), key=lambda i: (ids[i].lower(), ids[i]))
+    entries = [entries[i] for i in order]
+    ids = [ids[i] for i in order]
+    memo = characteristics_memo.shared()
+    scanner = _Scanner(root, memo)
+    read = {i: scanner.safe_repo(entries[i]) for i in _first_screen(ids, first)}
+    yield [read.get(i) or LocalModel(id=ids[i], repo_path=entries[i].path, pending=True) for i in range(len(ids))]
+    models = [read.get(i) or scanner.safe_repo(entries[i]) for i in range(len(ids))]
+    if memo is not None:
+        memo.flush()
+    yield models
+
+
+def _first_screen(ids: Sequence[str], first: int) -> set[int]:
+    by_name = sorted(range(len(ids)), key=lambda i: (natural(name_of(ids[i])), natural(ids[i])))
+    by_id = sorted(range(len(ids)), key=lambda i: natural(ids[i]))
+    return {*by_name[:first], *by_name[-first:], *by_id[:first], *by_id[-first:]} if first > 0 else set()
 
 
 def _root(cache_dir: str | os.PathLike[str] | None) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.services.early_scan import EarlyScan
 from app.ui.errors import ErrorReporter
 from app.ui.settings import APPLICATION, ORGANISATION, ORGANISATION_DOMAIN
 
@@ -113,7 +114,8 @@ def launch_payload(args: argparse.Namespace) -> dict[str, str]:
 
 
 async def _run_window(app: QApplication, args: argparse.Namespace, reporter: ErrorReporter,
-                      early_scan: concurrent.futures.Future[Any] | None, server: InstanceServer | None = None) -> int:
+                      early_scan: concurrent.futures.Future[Any] | EarlyScan | None,
+                      server: InstanceServer | None = None) -> int:
     from app.ui.app_preferences import AppPreferences
     from app.ui.lifecycle import QuitOnSignal
     from app.ui.main_window import DEFAULT_SIZE, MainWindow
@@ -127,7 +129,11 @@ async def _run_window(app: QApplication, args: argparse.Namespace, reporter: Err
     prefs = AppPreferences(settings.qsettings)
     view = getattr(args, "view", None) or ("my" if scripted else prefs.start_view(settings.view()))
     window = MainWindow(reporter, initial_view=view, settings=settings)
-    window.controller.early_scan = early_scan
+    if isinstance(early_scan, EarlyScan):
+        window.controller.early_scan = early_scan.first
+        window.controller.early_rest, window.controller.early_sizes = early_scan.rest, early_scan.sizes
+    else:
+        window.controller.early_scan = early_scan
     size = parse_size(getattr(args, "size", None))
     if size is not None:
         window.resize(size.expandedTo(window.minimumSize()) if not scripted else size)
@@ -185,9 +191,10 @@ async def _run_window(app: QApplication, args: argparse.Namespace, reporter: Err
         window.deleteLater()
 
 
-def run_app(args: argparse.Namespace, early_scan: concurrent.futures.Future[Any] | None = None) -> int:
+def run_app(args: argparse.Namespace,
+            early_scan: concurrent.futures.Future[Any] | EarlyScan | None = None) -> int:
     """Run the window until it is closed. `early_scan`: a first pass of the cache already under way
-    (see app/commands/gui.py), resolving to (models, entries)."""
+    (see app/services/early_scan.py), or a future resolving to (models, entries)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = make_qapplication()
     server: InstanceServer | None = None

@@ -110,6 +110,9 @@ class Controller(QObject):
         # My Models
         # A first pass already started before the window existed (application.py): used once.
         self.early_scan: concurrent.futures.Future[tuple[list[LocalModel], list[ModelEntry]]] | None = None
+        # With it, maybe (app/services/early_scan.py): every repo read (early_scan's may be `pending`), then sized.
+        self.early_rest: concurrent.futures.Future[tuple[list[LocalModel], list[ModelEntry]]] | None = None
+        self.early_sizes: concurrent.futures.Future[list[LocalModel]] | None = None
         self.local_scanned = False  # the first pass is on screen
         self.cache_exists = True  # the cache folder was there at the last scan
         self.local_sized = False  # sizes of the latest scan are on screen
@@ -159,13 +162,21 @@ class Controller(QObject):
     async def _scan_local(self) -> None:
         self.local_sized = False
         self.work_changed.emit("scan", "Reading your models…")
+        early, self.early_scan = self.early_scan, None
+        rest, self.early_rest = self.early_rest, None
+        early_sizes, self.early_sizes = self.early_sizes, None
         try:
-            early, self.early_scan = self.early_scan, None
             if early is not None:
                 models, entries = await asyncio.wrap_future(early)
+                if rest is not None and self._order_needs_details():
+                    models, entries = await asyncio.wrap_future(rest)  # else the first screen would be wrong
+                    rest = None
             else:
                 models, entries = await asyncio.to_thread(first_pass_entries, self.cache_dir)
-        finally:
+        except BaseException:
+            self.work_changed.emit("scan", "")
+            raise
+        if rest is None:
             self.work_changed.emit("scan", "")
         if not entries:  # say why the list is empty: no folder at all, or an empty one
             self.cache_exists = await asyncio.to_thread(os.path.isdir, self.cache_root)
@@ -175,13 +186,27 @@ class Controller(QObject):
             self.local_model.set_entries(entries)
         self.local_scanned = True
         self.local_state_changed.emit()
-        await self._fill_sizes(models)
+        if rest is not None:  # the cards after the first screen, read while it painted
+            try:
+                models, entries = await asyncio.wrap_future(rest)
+            finally:
+                self.work_changed.emit("scan", "")
+            self.local_model.update_entries(entries)
+        await self._fill_sizes(models, early_sizes)
 
-    async def _fill_sizes(self, models: Sequence[LocalModel]) -> None:
+    def _order_needs_details(self) -> bool:
+        """Sorted or filtered on what only a config says: cards known by name only cannot be placed."""
+        state = getattr(self.local_model, "filter_state", None)
+        return (getattr(self.local_model, "sort_key", None) in ("parameters", "context")
+                or (state is not None and not state.is_empty))
+
+    async def _fill_sizes(self, models: Sequence[LocalModel],
+                          early: concurrent.futures.Future[list[LocalModel]] | None = None) -> None:
         if models:
             self.work_changed.emit("sizes", "Reading sizes…")
             try:
-                sized = await fill_sizes_async(models, self.cache_dir)
+                sized = await (asyncio.wrap_future(early) if early is not None
+                               else fill_sizes_async(models, self.cache_dir))
             finally:
                 self.work_changed.emit("sizes", "")
             entries = await asyncio.to_thread(lambda: [m.to_model_entry() for m in sized])

@@ -1,0 +1,174 @@
+"""The launch's read of My Models, started before Qt is even imported so that it overlaps loading Qt and
+building the window.
+
+Where the process can fork and has no other thread yet, it runs in a child process: a thread here would
+hold the GIL for its imports and its Python work, which is exactly when the window's own imports need it.
+The child runs on another core and sends three answers down a pipe as it has them: the first screen (the
+cards a first screen can show read fully, the others by name only; see `scan_first_pass_in_steps`), every
+repo read, then every repo with its sizes. Elsewhere (Windows, or a process that already has threads, such as
+a test with Qt loaded) a thread reads every repo in one answer and the window does the rest itself.
+
+Only what is passed between processes is pickled: `LocalModel` and `ModelEntry` values, or an exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import struct
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.core.model_entry import ModelEntry
+    from app.services.local_cache import LocalModel
+
+FirstPass = tuple["list[LocalModel]", "list[ModelEntry]"]
+IN_THREAD = "MLX_MANAGER_FIRST_PASS_IN_THREAD"  # set: never fork (a test of the thread path, or a debugger)
+_HEADER = struct.Struct("!Q")
+
+
+@dataclass
+class EarlyScan:
+    """`first`: (models, entries) for the first paint; `rest`, when given: every repo read (the entries
+    of `first` may be `pending`); `sizes`: the models of `rest` with their sizes filled in."""
+
+    first: Future[FirstPass] = field(default_factory=Future)
+    rest: Future[FirstPass] | None = None
+    sizes: Future[list[LocalModel]] | None = None
+
+
+def start() -> EarlyScan:
+    scan = EarlyScan()
+    if not _fork(scan):
+        threading.Thread(target=_fill, args=(scan.first, _whole_pass), name="early-first-pass", daemon=True).start()
+    return scan
+
+
+def _whole_pass() -> FirstPass:
+    from app.services.local_cache import scan_first_pass
+
+    models = scan_first_pass()
+    return models, [m.to_model_entry() for m in models]
+
+
+def _fill(future: Future[Any], work: Callable[[], Any]) -> None:
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        future.set_result(work())
+    except BaseException as exc:  # delivered to whoever awaits the future, which reports it
+        future.set_exception(exc)
+
+
+def can_fork() -> bool:
+    # Forking a process with threads (Qt's included) can leave a lock held forever in the child.
+    return (hasattr(os, "fork") and threading.active_count() == 1 and "PySide6.QtCore" not in sys.modules
+            and not os.environ.get(IN_THREAD))
+
+
+def _fork(scan: EarlyScan) -> bool:
+    if not can_fork():
+        return False
+    try:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return False
+    if pid == 0:  # the child: read, send, leave without running any of the parent's cleanup
+        status = 0
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as out:
+                _child(out)
+        except BaseException:
+            status = 1  # the parent sees the pipe end early and reads the cache itself
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    scan.rest, scan.sizes = Future(), Future()
+    threading.Thread(target=_receive, args=(scan, read_end, pid), name="early-first-pass", daemon=True).start()
+    return True
+
+
+def _child(out: Any) -> None:
+    from app.services.local_cache import fill_sizes, scan_first_pass_in_steps
+
+    models: list[LocalModel] = []
+    try:
+        for models in scan_first_pass_in_steps():
+            _send(out, (True, (models, [m.to_model_entry() for m in models])))
+    except Exception as exc:
+        _send(out, (False, exc))
+        return
+    try:
+        _send(out, (True, fill_sizes(models)))
+    except Exception as exc:
+        _send(out, (False, exc))
+
+
+def _send(out: Any, payload: tuple[bool, Any]) -> None:
+    try:
+        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # an exception that cannot be pickled still says what happened
+        data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    out.write(_HEADER.pack(len(data)) + data)
+    out.flush()
+
+
+def _receive(scan: EarlyScan, fd: int, pid: int) -> None:
+    assert scan.rest is not None and scan.sizes is not None
+    futures: list[Future[Any]] = [scan.first, scan.rest, scan.sizes]
+    with os.fdopen(fd, "rb") as pipe:
+        for future in futures:
+            message = _read(pipe)  # blocks without the GIL while the child works
+            if message is None:
+                break
+            if not future.set_running_or_notify_cancel():
+                continue
+            ok, value = message
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)  # no zombie left behind
+    # The child died or was cut short (rare): the answers it never sent are worked out here instead.
+    if not scan.first.done():
+        _fill(scan.first, _whole_pass)
+    if not scan.rest.done():
+        _fill(scan.rest, lambda: _complete(scan.first))
+    if not scan.sizes.done():
+        rest = scan.rest
+        _fill(scan.sizes, lambda: _sized(rest))
+
+
+def _complete(first: Future[FirstPass]) -> FirstPass:
+    models, entries = first.result()
+    return _whole_pass() if any(m.pending for m in models) else (models, entries)
+
+
+def _sized(rest: Future[FirstPass]) -> list[LocalModel]:
+    from app.services.local_cache import fill_sizes
+
+    return fill_sizes(rest.result()[0])
+
+
+def _read(pipe: Any) -> tuple[bool, Any] | None:
+    header = pipe.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    (size,) = _HEADER.unpack(header)
+    data = pipe.read(size)
+    if len(data) < size:
+        return None
+    try:
+        message = pickle.loads(data)
+    except Exception:
+        return None
+    return message if isinstance(message, tuple) and len(message) == 2 else None
