@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 FirstPass = tuple["list[LocalModel]", "list[ModelEntry]"]
 IN_THREAD = "MLX_MANAGER_FIRST_PASS_IN_THREAD"  # set: never fork (a test of the thread path, or a debugger)
-_HEADER = struct.Struct("!Q")
+_HEADER = struct.Struct("!Q?")  # length of the pickle, and whether it is an answer (else an exception)
 
 
 @dataclass
@@ -91,7 +91,8 @@ def _fork(scan: EarlyScan) -> bool:
         finally:
             os._exit(status)
     os.close(write_end)
-    scan.rest, scan.sizes = Future(), Future()
+    # Each answer is unpickled when asked for: a relaunch skips the first (every card is read by then).
+    scan.first, scan.rest, scan.sizes = _Pickled(), _Pickled(), _Pickled()
     threading.Thread(target=_receive, args=(scan, read_end, pid), name="early-first-pass", daemon=True).start()
     return True
 
@@ -113,12 +114,40 @@ def _child(out: Any) -> None:
 
 
 def _send(out: Any, payload: tuple[bool, Any]) -> None:
+    ok, value = payload
     try:
-        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # an exception that cannot be pickled still says what happened
-        data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
-    out.write(_HEADER.pack(len(data)) + data)
+        ok, data = False, pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+    out.write(_HEADER.pack(len(data), ok) + data)
     out.flush()
+
+
+class _Pickled(Future[Any]):
+    """An answer that arrives pickled and is unpickled by whoever first asks for its result: unpickling
+    thousands of cards holds the GIL, which during the launch belongs to the window's imports and paint."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._data: bytes | None = None
+        self._value: Any = None
+        self._pickled = False
+
+    def set_pickled(self, data: bytes) -> None:
+        self._data = data
+        self._pickled = True
+        self.set_result(None)
+
+    def result(self, timeout: float | None = None) -> Any:
+        value = super().result(timeout)
+        if not self._pickled:  # answered here rather than by the child
+            return value
+        with self._lock:
+            if self._data is not None:
+                data, self._data = self._data, None
+                self._value = pickle.loads(data)
+            return self._value
 
 
 def _receive(scan: EarlyScan, fd: int, pid: int) -> None:
@@ -131,11 +160,17 @@ def _receive(scan: EarlyScan, fd: int, pid: int) -> None:
                 break
             if not future.set_running_or_notify_cancel():
                 continue
-            ok, value = message
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+            ok, data = message
+            try:
+                if not ok:
+                    future.set_exception(pickle.loads(data))
+                elif isinstance(future, _Pickled):
+                    future.set_pickled(data)
+                else:
+                    future.set_result(pickle.loads(data))
+            except Exception as exc:  # garbled: said as what it is rather than left waiting
+                if not future.done():
+                    future.set_exception(RuntimeError(f"the first pass's answer could not be read ({exc})"))
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)  # no zombie left behind
     # The child died or was cut short (rare): the answers it never sent are worked out here instead.
@@ -159,16 +194,10 @@ def _sized(rest: Future[FirstPass]) -> list[LocalModel]:
     return fill_sizes(rest.result()[0])
 
 
-def _read(pipe: Any) -> tuple[bool, Any] | None:
+def _read(pipe: Any) -> tuple[bool, bytes] | None:
     header = pipe.read(_HEADER.size)
     if len(header) < _HEADER.size:
         return None
-    (size,) = _HEADER.unpack(header)
+    size, ok = _HEADER.unpack(header)
     data = pipe.read(size)
-    if len(data) < size:
-        return None
-    try:
-        message = pickle.loads(data)
-    except Exception:
-        return None
-    return message if isinstance(message, tuple) and len(message) == 2 else None
+    return (bool(ok), data) if len(data) == size else None

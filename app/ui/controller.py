@@ -166,11 +166,12 @@ class Controller(QObject):
         rest, self.early_rest = self.early_rest, None
         early_sizes, self.early_sizes = self.early_sizes, None
         try:
-            if early is not None:
+            # Every card read already (a relaunch), or an order the first screen alone would get wrong.
+            if rest is not None and (rest.done() or self._order_needs_details()):
+                models, entries = await asyncio.wrap_future(rest)
+                rest = None
+            elif early is not None:
                 models, entries = await asyncio.wrap_future(early)
-                if rest is not None and self._order_needs_details():
-                    models, entries = await asyncio.wrap_future(rest)  # else the first screen would be wrong
-                    rest = None
             else:
                 models, entries = await asyncio.to_thread(first_pass_entries, self.cache_dir)
         except BaseException:
@@ -205,7 +206,8 @@ class Controller(QObject):
         if models:
             self.work_changed.emit("sizes", "Reading sizes…")
             try:
-                sized = await (asyncio.wrap_future(early) if early is not None
+                # The early sizes are unpickled on a worker thread: the GUI thread is painting the first screen.
+                sized = await (asyncio.to_thread(early.result) if early is not None
                                else fill_sizes_async(models, self.cache_dir))
             finally:
                 self.work_changed.emit("sizes", "")
