@@ -209,6 +209,10 @@ class MainWindow(QMainWindow):
 
         self._make_actions()
         self._connect()
+        # Try… on My Models cards: a local model's answer streamed from a worker process.
+        from app.ui.try_feature import TryFeature
+
+        self.try_feature = TryFeature(self)
 
         self.local_sort: str = self.settings.sort(View.MY)
         self.hub_sort: str = self.settings.sort(View.HUB)
@@ -331,6 +335,7 @@ class MainWindow(QMainWindow):
     async def aclose(self) -> None:
         self._watching = True  # never (re)started once shutting down
         self.watcher.stop()
+        await self.try_feature.aclose()  # stops any answer, ends the model's worker process
         await self.controller.aclose()
 
     def save_settings(self) -> None:
@@ -609,6 +614,7 @@ class MainWindow(QMainWindow):
             menu.addAction(self.reveal_action)
         menu.addSeparator()
         menu.addAction(self.specs_action)
+        self.try_feature.add_to_menu(menu, view, entry)
         menu.addAction(self.refresh_action)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(at)

@@ -40,13 +40,9 @@ class TryFeature(QObject):
         return entry.source in (Source.LOCAL, Source.BOTH)
 
     def add_to_menu(self, menu: QMenu, view: QListView, entry: ModelEntry) -> None:
+        """Try… for a card of My Models, added where the window calls this (after Show Specs)."""
         if view is self.window.local_view and self.can_try(entry):
-            first = menu.actions()[0] if menu.actions() else None
-            if first is None:
-                menu.addAction(self.action)
-            else:
-                menu.insertAction(first, self.action)
-                menu.insertSeparator(first)
+            menu.addAction(self.action)
 
     def try_selected(self) -> TryPanel | None:
         index = self.window.local_view.currentIndex()

@@ -1,0 +1,91 @@
+"""Try from the window, as a person does it: right-click a card of My Models, Try…, ask, read the answer.
+
+The whole path is real: the cache scan lists a tiny model built on disk, the context menu opens its Try
+panel, and the answer comes from mlx-lm in the worker process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
+
+from app.ui.try_feature import TryFeature
+from tests.cachebuilder import CacheBuilder
+from tests.tinymodel import LLAMA, NO_WEIGHTS, add_try_models, reference_answer
+
+SLOW = 60_000
+
+
+@pytest.fixture
+def try_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CacheBuilder:
+    root = tmp_path / "hub"
+    builder = CacheBuilder(root)
+    add_try_models(builder)
+    monkeypatch.setenv("HF_HUB_CACHE", str(root))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    return builder
+
+
+def feature_of(window: Any) -> TryFeature:
+    feature = getattr(window, "try_feature", None)
+    assert isinstance(feature, TryFeature), "the window has no Try feature wired in"
+    return feature
+
+
+def open_menu(qtbot: QtBot, window: Any, repo_id: str) -> QMenu:
+    """Right-click the card: the view selects it and the window pops its menu."""
+    qtbot.waitUntil(lambda: window.local_model.row_of(repo_id) is not None, timeout=10_000)
+    view = window.local_view
+    index = window.local_model.index(window.local_model.row_of(repo_id), 0)
+    view.scrollTo(index)
+    view.customContextMenuRequested.emit(view.visualRect(index).center())
+    menu = view.findChild(QMenu)
+    assert menu is not None
+    return menu
+
+
+def test_try_from_the_context_menu_streams_the_answer(qtbot: QtBot, qloop: asyncio.AbstractEventLoop,
+                                                      try_cache: CacheBuilder, make_window: Any) -> None:
+    window = make_window()
+    feature = feature_of(window)
+    menu = open_menu(qtbot, window, LLAMA)
+    texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert texts.index("Try…") == texts.index("Show Specs") + 1
+    try_action = next(a for a in menu.actions() if a.text() == "Try…")
+    menu.close()
+    try_action.trigger()
+    panel = feature.panels.panels[LLAMA]
+    qtbot.waitExposed(panel)
+    assert panel.windowTitle() == f"Try {LLAMA}"
+
+    qtbot.keyClicks(panel.prompt, "Hello there")
+    panel.temperature.setValue(0.0)
+    panel.max_tokens.setValue(16)
+    qtbot.mouseClick(panel.try_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.figures is not None, timeout=SLOW)
+    expected, _ = reference_answer(try_cache.repos[("model", LLAMA)].snapshot_dir, "Hello there", 16)
+    assert panel.answer.toPlainText() == expected
+    assert panel.tiles.isVisible()
+
+    # Closing the window ends the worker (make_window's teardown awaits window.aclose()).
+    assert feature.panels.runner.worker_pid is not None
+
+
+def test_the_shortcut_opens_the_selected_card_and_no_weights_is_said(
+        qtbot: QtBot, qloop: asyncio.AbstractEventLoop, try_cache: CacheBuilder, make_window: Any) -> None:
+    window = make_window()
+    feature = feature_of(window)
+    menu = open_menu(qtbot, window, NO_WEIGHTS)  # selects the card under the pointer
+    menu.close()
+    panel = feature.try_selected()
+    assert panel is not None and panel.model_id == NO_WEIGHTS
+    qtbot.keyClicks(panel.prompt, "Hello")
+    qtbot.mouseClick(panel.try_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.problem.isVisible(), timeout=SLOW)
+    assert "no weights on disk" in panel.problem_label.text() and panel.download_button.isVisible()
