@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
+from app.core import formatting
 from app.core.characteristics import ModelCharacteristics
 from app.core.model_entry import ConfigStatus, ModelEntry, Source, Tier
 
@@ -42,6 +43,8 @@ class FilterState:
     min_context: int | None = None
     moe_only: bool = False
     hide_gated: bool = False
+    runs_mlx_lm: bool = False  # mlx-lm builds it (supported, remapped or text-only)
+    fits_memory: bool = False  # fits (or is tight) at the default context
     extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
@@ -62,11 +65,15 @@ class FilterState:
         result += [(f"quant:{q}", QUANT_LABELS[q]) for q in QUANT_OPTIONS if q in self.quantization]
         result += [(f"params:{label}", label) for label, _, _ in PARAM_BUCKETS if label in self.parameters]
         if self.min_context:
-            result.append(("context", f"≥ {self.min_context // 1024}K context"))
+            result.append(("context", f"≥ {formatting.context(self.min_context)} context"))
         if self.moe_only:
             result.append(("moe", "MoE only"))
         if self.hide_gated:
             result.append(("gated", "Hide gated"))
+        if self.runs_mlx_lm:
+            result.append(("runs", "Runs with mlx-lm"))
+        if self.fits_memory:
+            result.append(("fits", "Fits in memory"))
         return result
 
     def without(self, key: str) -> FilterState:
@@ -78,7 +85,8 @@ class FilterState:
         if kind == "params":
             return replace(self, parameters=self.parameters - {value})
         resets = {"capability": {"capability": "any"}, "vision": {"vision": False}, "audio": {"audio": False},
-                  "context": {"min_context": None}, "moe": {"moe_only": False}, "gated": {"hide_gated": False}}
+                  "context": {"min_context": None}, "moe": {"moe_only": False}, "gated": {"hide_gated": False},
+                  "runs": {"runs_mlx_lm": False}, "fits": {"fits_memory": False}}
         return replace(self, **resets.get(kind, {}))  # type: ignore[arg-type]
 
 
@@ -97,6 +105,9 @@ class Facets:
     moe: bool | None
     gated: bool
     settled: bool  # nothing more will be learned (config landed or failed, or a local entry)
+    runs: bool | None = None  # runs with mlx-lm; None until known
+    fits: bool | None = None  # fits or tight at the default context; None until known
+    runtime_pending: bool = False  # the window has not judged it yet (mlx-lm's registry, the budget)
 
 
 def facets(entry: ModelEntry) -> Facets:
@@ -106,6 +117,12 @@ def facets(entry: ModelEntry) -> Facets:
         # Until the config lands only listing facts decide: a guess from the name never hides a card
         # (a hidden card is never on screen, so its config would never be fetched).
         c = _without_guesses(c, entry)
+    rt = entry.runtime
+    runs = fits = None
+    if rt is not None:
+        runs = rt.mlx.runs if rt.mlx.status != "unknown" else None
+        verdict = rt.memory.at_default.verdict if rt.memory is not None else "unknown"
+        fits = None if verdict == "unknown" else verdict in ("fits", "tight")
     return Facets(
         family=c.architecture_family,
         quant=_quant_mask(c),
@@ -115,6 +132,9 @@ def facets(entry: ModelEntry) -> Facets:
         moe=c.is_moe,
         gated=bool(entry.gated),
         settled=settled,
+        runs=runs,
+        fits=fits,
+        runtime_pending=rt is None and entry.characteristics is not None,
     )
 
 
@@ -183,6 +203,8 @@ class CompiledFilter:
     min_context: int | None
     moe_only: bool
     hide_gated: bool
+    runs: bool = False
+    fits: bool = False
 
 
 def compile_filter(state: FilterState) -> CompiledFilter:
@@ -191,8 +213,10 @@ def compile_filter(state: FilterState) -> CompiledFilter:
     params = sum(1 << labels.index(p) for p in state.parameters if p in labels)
     modality_any = {"text": 1, "multimodal": 2 | 4}.get(state.capability, 0)
     modality_all = (2 if state.vision else 0) | (4 if state.audio else 0)
-    return CompiledFilter(state.families, quant, params, modality_any, modality_all, state.min_context,
-                          state.moe_only, state.hide_gated)
+    # "≥ 128K" admits every model that reads 128K, whether its config says 128,000 or 131,072.
+    min_context = formatting.min_context_tokens(state.min_context) if state.min_context else None
+    return CompiledFilter(state.families, quant, params, modality_any, modality_all, min_context,
+                          state.moe_only, state.hide_gated, state.runs_mlx_lm, state.fits_memory)
 
 
 def evaluate(f: CompiledFilter, x: Facets) -> Match:
@@ -233,8 +257,19 @@ def evaluate(f: CompiledFilter, x: Facets) -> Match:
             unknown = True
         elif not x.moe:
             return Match.NO
+    waiting = False  # for the window's own judgement (registry and budget read in the background)
+    if f.runs:
+        if x.runs is None:
+            unknown, waiting = True, waiting or x.runtime_pending
+        elif not x.runs:
+            return Match.NO
+    if f.fits:
+        if x.fits is None:
+            unknown, waiting = True, waiting or x.runtime_pending
+        elif not x.fits:
+            return Match.NO
     if unknown:
-        return Match.NO if x.settled else Match.PENDING
+        return Match.NO if x.settled and not waiting else Match.PENDING
     return Match.YES
 
 

@@ -99,6 +99,10 @@ class FilterDialog(QDialog):
         self._context_buttons: dict[int, QRadioButton] = {}  # 0 = Any
         self._moe = QCheckBox("&MoE only (mixture of experts)")
         self._gated = QCheckBox("Hide &gated models")
+        self._runs = QCheckBox("Runs with ml&x-lm")
+        self._runs.setToolTip("The installed mlx-lm builds the model (text only for vision and audio models)")
+        self._fits = QCheckBox("Fits in memor&y")
+        self._fits.setToolTip("Weights, the KV cache at 8K tokens and mlx's own overhead fit the memory budget")
         self._match = QLabel()
         self._match.setObjectName("filterMatchCount")
         self._scope_note = QLabel(f"Counts {scope}" if scope else "")
@@ -129,6 +133,7 @@ class FilterDialog(QDialog):
             quantization=frozenset(k for k, box in self._quant.items() if box.isChecked()),
             parameters=frozenset(k for k, box in self._params.items() if box.isChecked()),
             min_context=min_context or None, moe_only=self._moe.isChecked(), hide_gated=self._gated.isChecked(),
+            runs_mlx_lm=self._runs.isChecked(), fits_memory=self._fits.isChecked(),
             extra=self._initial.extra,
         )
 
@@ -269,6 +274,8 @@ class FilterDialog(QDialog):
         layout = QVBoxLayout(box)
         layout.addWidget(self._moe)
         layout.addWidget(self._gated)
+        layout.addWidget(self._runs)
+        layout.addWidget(self._fits)
         return box
 
     def _connect(self) -> None:
@@ -280,13 +287,13 @@ class FilterDialog(QDialog):
         # A radio switch toggles two buttons; count once, on the one turned on.
         self._capability.buttonToggled.connect(self._radio_toggled)
         self._context.buttonToggled.connect(self._radio_toggled)
-        for check in (self._vision, self._audio, self._moe, self._gated, *self._quant.values(),
+        for check in (self._vision, self._audio, self._moe, self._gated, self._runs, self._fits, *self._quant.values(),
                       *self._params.values()):
             check.toggled.connect(self._changed)
         # Reading order: family filter, families, capabilities, quantization, parameters, context, other, buttons.
         chain: list[QWidget] = [self._family_field, self._families, *self._capability_buttons.values(),
                                 self._vision, self._audio, *self._quant.values(), *self._params.values(),
-                                *self._context_buttons.values(), self._moe, self._gated]
+                                *self._context_buttons.values(), self._moe, self._gated, self._runs, self._fits]
         for before, after in pairwise(chain):
             QWidget.setTabOrder(before, after)
 
@@ -308,6 +315,8 @@ class FilterDialog(QDialog):
             self._context_buttons.get(state.min_context or 0, self._context_buttons[0]).setChecked(True)
             self._moe.setChecked(state.moe_only)
             self._gated.setChecked(state.hide_gated)
+            self._runs.setChecked(state.runs_mlx_lm)
+            self._fits.setChecked(state.fits_memory)
         finally:
             self._loading = False
         self._changed()
@@ -367,7 +376,7 @@ class FilterDialog(QDialog):
         super().showEvent(event)
         # After the last section come the buttons, left to right as this platform orders them.
         shown = sorted(self._buttons.buttons(), key=lambda b: b.mapTo(self, QPoint(0, 0)).x())
-        for before, after in pairwise([self._gated, *shown]):
+        for before, after in pairwise([self._fits, *shown]):
             QWidget.setTabOrder(before, after)
 
     def buttons(self) -> dict[str, QAbstractButton]:

@@ -31,6 +31,7 @@ def state_to_json(state: FilterState) -> str:
         "families": sorted(state.families), "capability": state.capability, "vision": state.vision,
         "audio": state.audio, "quantization": sorted(state.quantization), "parameters": sorted(state.parameters),
         "min_context": state.min_context, "moe_only": state.moe_only, "hide_gated": state.hide_gated,
+        "runs_mlx_lm": state.runs_mlx_lm, "fits_memory": state.fits_memory,
     }, ensure_ascii=False)
 
 
@@ -54,6 +55,8 @@ def state_from_json(text: object) -> FilterState:
         min_context=_context(data.get("min_context")),
         moe_only=data.get("moe_only") is True,
         hide_gated=data.get("hide_gated") is True,
+        runs_mlx_lm=data.get("runs_mlx_lm") is True,
+        fits_memory=data.get("fits_memory") is True,
     )
 
 

@@ -47,7 +47,7 @@ PENDING_TOOLTIP = "Dimmed: waiting for this model's details (its config.json) to
 
 def _filter_facts(entry: ModelEntry) -> tuple[object, ...]:
     """What `facets` and `search_key` read: an update that keeps these cannot change a filter's answer."""
-    return (entry.characteristics, entry.config_status, entry.source, entry.gated, entry.is_mlx)
+    return (entry.characteristics, entry.config_status, entry.source, entry.gated, entry.is_mlx, entry.runtime)
 
 
 def changed_roles(old: ModelEntry, new: ModelEntry) -> list[int]:

@@ -110,3 +110,17 @@ def test_too_large_and_tight_read_as_such(qtbot: QtBot, qloop: asyncio.AbstractE
         assert "Largest context that fits: none" in texts["Too large"]
     finally:
         run(qtbot, glue.close())
+
+
+def test_the_filter_dialog_offers_runs_and_fits(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QCheckBox
+
+    from app.core.filters import FilterState
+    from app.ui.filter_dialog import FilterDialog
+
+    dialog = FilterDialog(FilterState(fits_memory=True), [("Qwen", 1)])
+    qtbot.addWidget(dialog)
+    boxes = {b.text().replace("&", ""): b for b in dialog.findChildren(QCheckBox)}
+    assert boxes["Fits in memory"].isChecked() and not boxes["Runs with mlx-lm"].isChecked()
+    boxes["Runs with mlx-lm"].setChecked(True)
+    assert dialog.state() == FilterState(runs_mlx_lm=True, fits_memory=True)
