@@ -36,3 +36,17 @@ def test_whole_bits_are_json_integers_and_fractional_bits_stay_floats() -> None:
     assert bitnet.to_dict()["quantization_bits"] == 1.58
     rope = extract_characteristics({"model_type": "llama", "rope_scaling": {"rope_type": "yarn", "factor": 4.0}})
     assert json.dumps(rope.to_dict()["rope_scaling_factor"]) == "4"
+
+
+@pytest.mark.parametrize(("tokens", "passes"), [(131_072, True), (128_000, True), (130_000, True),
+                                                (127_000, False), (65_536, False)])
+def test_the_128k_filter_admits_what_reads_128k_or_more(tokens: int, passes: bool) -> None:
+    from app.core.filters import FilterState, Match, matches
+    from app.core.model_entry import ConfigStatus, ModelEntry, Source, Tier
+
+    c = extract_characteristics({"model_type": "llama", "max_position_embeddings": tokens})
+    entry = ModelEntry(id="org/m", source=Source.LOCAL, characteristics=c, config_status=ConfigStatus.OK,
+                       provenance=tuple((name, Tier.CONFIG) for name in c.known_fields()))
+    state = FilterState(min_context=128 * 1024)
+    assert matches(state, entry) == (Match.YES if passes else Match.NO)
+    assert ("context", "≥ 128K context") in state.chips()
