@@ -89,3 +89,15 @@ def test_the_shortcut_opens_the_selected_card_and_no_weights_is_said(
     qtbot.mouseClick(panel.try_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.problem.isVisible(), timeout=SLOW)
     assert "no weights on disk" in panel.problem_label.text() and panel.download_button.isVisible()
+
+
+def test_command_t_tries_the_selected_card(qtbot: QtBot, qloop: asyncio.AbstractEventLoop, try_cache: CacheBuilder,
+                                           make_window: Any) -> None:
+    window = make_window()
+    feature = feature_of(window)
+    qtbot.waitUntil(lambda: window.local_model.row_of(LLAMA) is not None, timeout=10_000)
+    view = window.local_view
+    view.setCurrentIndex(window.local_model.index(window.local_model.row_of(LLAMA), 0))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert LLAMA in feature.panels.panels
