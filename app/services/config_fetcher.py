@@ -24,6 +24,7 @@ from typing import Literal, TypeVar
 
 from app.core.characteristics import ModelCharacteristics, extract_characteristics
 from app.services.config_store import ConfigStore, StoredConfig, StoredKind
+from app.services.fetch_outcome import remember
 from app.services.hub_client import (
     ConfigOk,
     ConfigOutcome,
@@ -507,21 +508,20 @@ class ConfigFetcher:
             self._etags.pop(repo_id, None)
             characteristics = extract_characteristics(outcome.config)
             self._deliver(repo_id, FetchResult(repo_id, "ok", characteristics, url=url))
-            await self._write_store(lambda store: store.put(repo_id, StoredKind.OK, config=outcome.config,
-                                                            etag=outcome.etag, commit=outcome.commit))
+            await self._write_store(lambda store: remember(store, repo_id, outcome))
         elif isinstance(outcome, NotModified):  # without an ETag sent: the server is confused
             self._deliver(repo_id, FetchResult(repo_id, "failed", error="the Hub answered 304 unasked",
                                                retryable=True, url=url))
         elif isinstance(outcome, NoConfig):
             self._deliver(repo_id, FetchResult(repo_id, "no_config", error=outcome.reason, url=url))
-            await self._write_store(lambda store: store.put(repo_id, StoredKind.NO_CONFIG, detail=outcome.reason))
+            await self._write_store(lambda store: remember(store, repo_id, outcome))
         elif isinstance(outcome, Gated):
             self._deliver(repo_id, FetchResult(repo_id, "gated", error=describe(outcome),
                                                gated_kind=outcome.kind, url=outcome.url))
-            await self._write_store(lambda store: store.put(repo_id, StoredKind.GATED, detail=outcome.kind))
+            await self._write_store(lambda store: remember(store, repo_id, outcome))
         elif isinstance(outcome, NotFound):
             self._deliver(repo_id, FetchResult(repo_id, "not_found", error=outcome.reason, url=url))
-            await self._write_store(lambda store: store.put(repo_id, StoredKind.NOT_FOUND, detail=outcome.reason))
+            await self._write_store(lambda store: remember(store, repo_id, outcome))
         elif isinstance(outcome, RateLimited):
             self._deliver(repo_id, FetchResult(repo_id, "rate_limited", error=describe(outcome),
                                                retryable=True, url=url), remember=False)
