@@ -169,5 +169,6 @@ class ExactCounter:
     def close(self) -> None:
         self.flush()
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            # Waits for a count already running (tens of ms; the import, once); callers close off the GUI thread.
+            self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None

@@ -210,6 +210,13 @@ class MainWindow(QMainWindow):
 
         self._make_actions()
         self._connect()
+        # Will it run here, will it fit: mlx-lm status, exact parameters and the memory verdict on every card,
+        # worked out in the background once the first scan is on screen (never on the startup path).
+        from app.ui.runtime_facts import RuntimeFactsGlue
+
+        self.runtime_facts = RuntimeFactsGlue(
+            [self.local_model, self.hub_model], store=lambda: self.controller.store,
+            spawn=lambda coro, name: reporter.spawn(coro, name=name), parent=self)
         # Try… on My Models cards: a local model's answer streamed from a worker process.
         from app.ui.try_feature import TryFeature
 
@@ -325,6 +332,7 @@ class MainWindow(QMainWindow):
         # The watch begins once the first scan is complete: its own walk of the cache would only compete
         # with that scan for the CPU at launch.
         self.controller.local_state_changed.connect(self._start_watch)
+        self.controller.local_state_changed.connect(self.runtime_facts.start)
         if self._view == "hub":
             self._show_hub()
 
@@ -336,6 +344,7 @@ class MainWindow(QMainWindow):
     async def aclose(self) -> None:
         self._watching = True  # never (re)started once shutting down
         self.watcher.stop()
+        await self.runtime_facts.close()
         await self.try_feature.aclose()  # stops any answer, ends the model's worker process
         await self.controller.aclose()
 

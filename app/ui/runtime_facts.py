@@ -79,6 +79,7 @@ class RuntimeFactsGlue(QObject):
         self._tasks: list[asyncio.Task[None]] = []
         self._context: Any = None
         self._closed = False
+        self._started = False
         for n, model in enumerate(models):
             model.rowsInserted.connect(lambda parent, first, last, n=n: self._rows_inserted(n, first, last))
             model.modelReset.connect(lambda n=n: self._mark(n, None))
@@ -87,7 +88,10 @@ class RuntimeFactsGlue(QObject):
     # --- starting and stopping ----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Read the registry and the budget in a thread, then give every entry its facts."""
+        """Read the registry and the budget in a thread, then give every entry its facts (once)."""
+        if self._started or self._closed:
+            return
+        self._started = True
         self._tasks.append(self._spawn(self._load(), "reading mlx-lm and the memory budget"))
 
     async def _load(self) -> None:

@@ -124,3 +124,24 @@ def test_the_filter_dialog_offers_runs_and_fits(qtbot: QtBot) -> None:
     assert boxes["Fits in memory"].isChecked() and not boxes["Runs with mlx-lm"].isChecked()
     boxes["Runs with mlx-lm"].setChecked(True)
     assert dialog.state() == FilterState(runs_mlx_lm=True, fits_memory=True)
+
+
+def test_the_window_judges_my_models_and_filters_on_it(make_window, hf_cache, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    from app.core.filters import FilterState
+
+    hf_cache.add_model("openai/whisper-tiny", {"config.json": {"model_type": "whisper", "d_model": 384,
+                                                               "architectures": ["WhisperForConditionalGeneration"]}})
+    window = make_window()
+    model = window.local_model
+    qtbot.waitUntil(lambda: model.total_count() == 7 and all(
+        e.runtime is not None for e in model.all_entries() if e.characteristics is not None), timeout=20_000)
+    by_id = {e.id: e for e in model.all_entries()}
+    assert by_id["openai/whisper-tiny"].runtime.mlx.status == "unsupported"  # type: ignore[union-attr]
+    assert by_id["mlx-community/Qwen2.5-VL-7B-Instruct-4bit"].runtime.mlx.status == "text-only"  # type: ignore[union-attr]
+    # The exact count comes from mlx-lm's own model, built in the worker process, and lands by id.
+    qtbot.waitUntil(lambda: next(e for e in model.all_entries() if e.id == "mlx-community/Qwen3-8B-4bit")
+                    .runtime.exact_parameters is not None, timeout=60_000)  # type: ignore[union-attr]
+    window.set_filter_state(FilterState(runs_mlx_lm=True))
+    qtbot.waitUntil(lambda: model.rowCount() == 6)
+    assert "openai/whisper-tiny" not in {model.entry_at(r).id for r in range(model.rowCount())}  # type: ignore[union-attr]
+    window.set_filter_state(FilterState())
