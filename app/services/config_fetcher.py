@@ -177,6 +177,17 @@ class ConfigFetcher:
         self._in_flight.clear()
         self._idle.set()
 
+    def set_concurrency(self, concurrency: int) -> None:
+        """How many fetches run at once, from now on (a preference changed while running): new workers
+        start at once; surplus ones end after their current fetch, so nothing is cut off half-way."""
+        self.concurrency = max(1, concurrency)
+        if self._stopped or not self._workers:
+            return  # start() creates that many
+        self._workers = [t for t in self._workers if not t.done()]
+        while len(self._workers) < self.concurrency:
+            self._workers.append(asyncio.create_task(self._worker(), name=f"config-fetcher-{len(self._workers)}"))
+        self._wakeup.set()  # idle surplus workers wake up to leave
+
     async def __aenter__(self) -> ConfigFetcher:
         await self.start()
         return self
@@ -433,6 +444,10 @@ class ConfigFetcher:
 
     async def _worker(self) -> None:
         while not self._stopped:
+            me = asyncio.current_task()
+            if len(self._workers) > self.concurrency and me in self._workers[self.concurrency:]:
+                self._workers.remove(me)  # fewer workers wanted: this one leaves between fetches
+                return
             await self._online.wait()
             item = self._next()
             if item is None:

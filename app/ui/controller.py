@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import QObject, Signal
 
 from app.core.hub_address import model_url
+from app.core.hub_scope import DEFAULT_SCOPE, SearchScope, search_scope
 from app.core.listing import with_config
 from app.core.model_entry import ConfigStatus, ModelEntry, Source
 from app.core.sorting import server_sort
@@ -135,6 +136,7 @@ class Controller(QObject):
         # What the Hub filters itself (from the filter dialog: num_parameters, pipeline_tag); the list model
         # still applies every condition, so these only make the pages denser in matches.
         self.hub_params: dict[str, str] = {}
+        self.search_scope: SearchScope = search_scope(DEFAULT_SCOPE)  # a preference: which part of the Hub
         self._visible: tuple[list[str], list[str]] | None = None
         # Every config answer so far, by id: applied to each entry with that id whenever it is (or comes
         # back) in the list, so a card a search, sort or filter moved or hid still gets its facts.
@@ -248,6 +250,12 @@ class Controller(QObject):
             self._hub_task = self.reporter.spawn(self._start_hub(), name="connecting to the Hub")
         return self._hub_task
 
+    def warm_hub(self) -> None:
+        """The person is typing a Hub query: open the connections its first screen needs meanwhile
+        (each new HTTPS connection costs two round trips; no request is sent)."""
+        if self.client is not None and not self._closed:
+            self.reporter.spawn(self.client.warm_up(self.concurrency), name="connecting to the Hub")
+
     async def _start_hub(self) -> None:
         # httpx and the fetcher's imports cost tens of milliseconds: never on the GUI thread.
         fetcher_module = await asyncio.to_thread(importlib.import_module, "app.services.config_fetcher")
@@ -260,6 +268,7 @@ class Controller(QObject):
             log.warning("config store unavailable (%s: %s); configs come from the Hub only", type(exc).__name__, exc)
             self.store = None
         self.client = client = hub_module.HubClient(self.hub_endpoint)
+        self.warm_hub()  # while the token lookup runs: the first search needs them at once
         try:
             # The token lookup imports huggingface_hub (~0.1 s): a worker thread does it once.
             await asyncio.to_thread(lambda: client.has_token)
@@ -339,6 +348,7 @@ class Controller(QObject):
             hub_module = importlib.import_module("app.services.hub_client")
             try:
                 page = await self.client.search(query, sort=sort, limit=self.page_size,
+                                                author=self.search_scope.author, filters=self.search_scope.filters,
                                                 pipeline_tag=self.hub_params.get("pipeline_tag"),
                                                 num_parameters=self.hub_params.get("num_parameters"))
             except hub_module.HubError as exc:

@@ -580,6 +580,12 @@ class MainWindow(QMainWindow):
         entry = index.data(ENTRY_ROLE)
         return entry if isinstance(entry, ModelEntry) else None
 
+    def open_model(self, repo_id: str, entry: ModelEntry | None = None) -> None:
+        """Show one model: selected, scrolled to, specs open (the quick search's Return)."""
+        from app.ui.open_model import open_in_window
+
+        open_in_window(self, repo_id, entry)
+
     def copy_selected_id(self) -> None:
         entry = self.selected_entry()
         if entry is not None:

@@ -19,7 +19,6 @@ from app.core.hub_scope import search_scope
 from app.ui.app_preferences import AppPreferences
 from app.ui.lifecycle import DockReopen, HideOnClose, keeps_running_in_background, show_window
 from app.ui.menus import AppActions, build_menu_bar, make_app_actions
-from app.ui.open_model import open_in_window
 from app.ui.quick_search import QuickSearch
 from app.ui.tray import MenuBarIcon
 
@@ -77,7 +76,7 @@ class Shell(QObject):
         self.quick.toggle(geometry if isinstance(geometry, QRect) else None)
 
     def open_model(self, repo_id: str) -> None:
-        open_in_window(self.window, repo_id, self.quick.entry(repo_id))
+        self.window.open_model(repo_id, self.quick.entry(repo_id))
 
     def handle_launch(self, payload: dict[str, str]) -> None:
         """A second launch asked for this: come forward, in its view, with its query."""
@@ -133,7 +132,7 @@ class Shell(QObject):
     def _apply_scope(self) -> None:
         scope = search_scope(self.prefs.hub_scope)
         self.quick.scope = scope
-        self.window.controller.search_scope = scope  # type: ignore[attr-defined]
+        self.window.controller.search_scope = scope
 
     # --- shutting down -----------------------------------------------------------------------------------
 

@@ -45,7 +45,9 @@ def test_defaults(shell: Any, tmp_path: Path) -> None:
     assert "No Hugging Face token found" in shell.preferences.token_label.text()
 
 
-def test_changes_persist(shell: Any) -> None:
+def test_changes_persist(qtbot: QtBot, shell: Any) -> None:
+    shell.window.set_view("hub")
+    qtbot.waitUntil(lambda: shell.window.controller.fetcher is not None, timeout=10_000)
     dialog = shell.preferences
     dialog.view_box.setCurrentIndex(dialog.view_box.findData("hub"))
     dialog.context_box.setCurrentIndex(dialog.context_box.findData(32768))
@@ -56,6 +58,7 @@ def test_changes_persist(shell: Any) -> None:
     assert again.fit_context == 32768
     assert again.concurrency == 3
     assert shell.window.controller.concurrency == 3, "applied without a restart"
+    assert shell.window.controller.fetcher.concurrency == 3, "to the fetcher already running too"
 
 
 def test_hub_scope_applies_to_the_next_searches(qtbot: QtBot, shell: Any, hubsim: HubSim) -> None:
