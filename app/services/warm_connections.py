@@ -185,7 +185,7 @@ class WarmBackend(httpcore.AsyncNetworkBackend):
         if pending:
             # Not cancelled with the caller: a request may be about to claim the connection.
             await asyncio.wait(pending)
-        return sum(1 for a in queue if a.task.done() and a.task.result() is not None)
+        return sum(1 for a in queue if a.task.done() and not a.task.cancelled() and a.task.result() is not None)
 
     def _schedule_sweep(self) -> None:
         # The person typed and never searched: the sockets opened ahead are not kept past MAX_IDLE.

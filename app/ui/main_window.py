@@ -410,6 +410,7 @@ class MainWindow(QMainWindow):
             self._update_local_empty()
         else:
             self._update_hub_empty()
+            self.controller.warm_hub()
 
     def _on_search_requested(self, text: str) -> None:
         if self._view == "hub":
