@@ -101,3 +101,33 @@ def test_command_t_tries_the_selected_card(qtbot: QtBot, qloop: asyncio.Abstract
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     assert LLAMA in feature.panels.panels
+
+
+def test_a_model_the_fit_verdict_calls_too_large_asks_first(
+        qtbot: QtBot, qloop: asyncio.AbstractEventLoop, try_cache: CacheBuilder, make_window: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLX_MANAGER_MEMORY_BYTES", "1000000")  # 1 MB: even the tiny model is too large
+    window = make_window()
+    if not hasattr(window, "runtime_facts"):
+        pytest.skip("the fit verdict is not wired into the window")
+    feature = feature_of(window)
+
+    def judged() -> bool:
+        row = window.local_model.row_of(LLAMA)
+        entry = window.local_model.entry_at(row) if row is not None else None
+        # The exact count too: the verdict then stands on the measured figure, and nothing is left running.
+        return (entry is not None and entry.runtime is not None and entry.runtime.memory is not None
+                and entry.runtime.exact_parameters is not None)
+
+    qtbot.waitUntil(judged, timeout=SLOW)
+    menu = open_menu(qtbot, window, LLAMA)
+    menu.close()
+    panel = feature.try_selected()
+    assert panel is not None and panel.too_large is not None
+    assert panel.too_large.startswith(f"{LLAMA} needs about") and "more than the" in panel.too_large
+    assert not panel.preparing and feature.panels.runner.worker_pid is None  # nothing loads before a yes
+    asked: list[str] = []
+    panel.confirm = lambda warning: asked.append(warning) is not None  # says no
+    qtbot.keyClicks(panel.prompt, "Hello")
+    qtbot.mouseClick(panel.try_button, Qt.MouseButton.LeftButton)
+    assert asked == [panel.too_large] and not panel.running
