@@ -76,6 +76,17 @@ def fit_badge(report: MemoryReport) -> CardBadge | None:
     return CardBadge(kind, FIT_WORDS[fit.verdict], fit_tooltip(report), guess=report.weights.source == "estimate")
 
 
+def with_exact_parameters(badges: list[CardBadge], rt: RuntimeFacts | None) -> list[CardBadge]:
+    """The parameters badge shows the exact count once mlx-lm has built the model (the estimate stays the
+    fallback): measured beats estimated."""
+    if rt is None or not rt.exact_parameters:
+        return badges
+    exact = rt.exact_parameters
+    text = formatting.params(exact) or f"{exact:,}"
+    words = f"{exact:,} parameters, exact: counted on mlx-lm {rt.mlx.version}'s own model, built from the config"
+    return [CardBadge("params", text, words) if b.kind == "params" else b for b in badges]
+
+
 def runtime_badges(rt: RuntimeFacts | None) -> list[CardBadge]:
     if rt is None:
         return []

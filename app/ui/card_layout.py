@@ -17,7 +17,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from app.core import formatting
 from app.core.describe import CardBadge, SpecItem, card_badges, spec_items
 from app.core.model_entry import ConfigStatus, ModelEntry, Source
-from app.core.runtime_describe import runtime_badges, runtime_spec_items
+from app.core.runtime_describe import runtime_badges, runtime_spec_items, with_exact_parameters
 
 SHOW_SPECS = "Show specs ▾"
 HIDE_SPECS = "Hide specs ▴"
@@ -300,7 +300,7 @@ def compute_layout(entry: ModelEntry, width: int, expanded: bool, m: Metrics) ->
     badges: list[tuple[CardBadge, Rect]] = []
     x, rows = text_x, 1
     limit = right - wrap_cut
-    for badge in card_badges(entry) + runtime_badges(entry.runtime):
+    for badge in with_exact_parameters(card_badges(entry), entry.runtime) + runtime_badges(entry.runtime):
         w = min(m.badge_width(badge.text, badge.kind), max(limit - text_x, 20))
         if x + w > limit and x > text_x:
             rows += 1

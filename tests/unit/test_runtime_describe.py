@@ -58,3 +58,13 @@ def test_spec_rows_mark_the_exact_count_exact() -> None:
     assert (items["mlx-lm"].value, items["mlx-lm"].source) == ("✓ supported (llama)", "0.32.2")
     assert items["Memory at 8K"].value.startswith("Fits · ")
     assert runtime_spec_items(None) == [] and runtime_badges(None) == []
+
+
+def test_the_parameters_badge_shows_the_exact_count_once_known() -> None:
+    from app.core.describe import CardBadge
+    from app.core.runtime_describe import with_exact_parameters
+
+    badges = [CardBadge("family", "Llama", ""), CardBadge("params", "8B", "About 8B parameters")]
+    exact = with_exact_parameters(badges, facts(Weights(10**9, "files"), 10**10, exact=8_030_261_248))
+    assert [b.text for b in exact] == ["Llama", "8B"] and exact[1].tooltip.startswith("8,030,261,248 parameters, exact")
+    assert with_exact_parameters(badges, facts(Weights(10**9, "files"), 10**10)) == badges
