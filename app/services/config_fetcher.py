@@ -449,6 +449,10 @@ class ConfigFetcher:
                 self._workers.remove(me)  # fewer workers wanted: this one leaves between fetches
                 return
             await self._online.wait()
+            if len(self._in_flight) >= self.concurrency:  # lowered while fetches run: wait for one to end
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
             item = self._next()
             if item is None:
                 self._wakeup.clear()
