@@ -103,9 +103,9 @@ def test_stop_mid_stream_ends_the_answer_and_keeps_the_worker(cache_root: Path) 
         assert figures.generation_tps is not None and figures.generation_tps > 0
         pid = runner.worker_pid
         # The same worker answers the next prompt in full: nothing of the stopped answer leaks into it.
-        after = await runner.run(TryRequest(LLAMA, PROMPT, max_tokens=6, temperature=0.0))
-        assert runner.worker_pid == pid and after.finish_reason == "length" and after.generation_tokens == 6
-        assert after.text == "".join(seen)[: len(after.text)]  # greedy: the same beginning
+        after = await runner.run(TryRequest(LLAMA, PROMPT, max_tokens=3, temperature=0.0))
+        assert runner.worker_pid == pid and after.finish_reason == "length" and after.generation_tokens == 3
+        assert after.text and "".join(seen).startswith(after.text)  # greedy: the same beginning
 
     with_runner(cache_root, body)
 
