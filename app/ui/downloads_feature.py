@@ -114,9 +114,8 @@ class DownloadsFeature(QObject):
         self.panel.raise_()
 
     def add_to_menu(self, menu: QMenu, view: QListView, entry: ModelEntry) -> None:
-        """The download and delete commands that apply to this card, at the top of its context menu."""
+        """The download and delete commands that apply to this card, in their own group at the end."""
         status = self.center.status(entry.id)
-        first = menu.actions()[0] if menu.actions() else None
         added: list[QAction] = []
         if status is not None and status.active:
             added.append(self._menu_item(menu, "Cancel Download", lambda: self.center.cancel(entry.id)))
@@ -132,13 +131,9 @@ class DownloadsFeature(QObject):
             count = len(self.selected_local())
             self.delete_action.setText("Delete…" if count <= 1 else f"Delete {count} Models…")
             added.append(self.delete_action)
-        if first is None:
-            menu.addActions(added)
-            return
-        for action in added:
-            menu.insertAction(first, action)
-        if added:
-            menu.insertSeparator(first)
+        if added and menu.actions():
+            menu.addSeparator()
+        menu.addActions(added)
 
     @staticmethod
     def _menu_item(menu: QMenu, text: str, slot: Any) -> QAction:

@@ -6,6 +6,7 @@ session are on at the next launch.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -221,6 +222,10 @@ class MainWindow(QMainWindow):
         from app.ui.try_feature import TryFeature
 
         self.try_feature = TryFeature(self)
+        # Downloads, deletion and clean-up (toolbar button, card buttons, context menu, Delete key).
+        from app.ui.downloads_feature import DownloadsFeature
+
+        self.downloads = DownloadsFeature(self)
 
         self.local_sort: str = self.settings.sort(View.MY)
         self.hub_sort: str = self.settings.sort(View.HUB)
@@ -346,6 +351,7 @@ class MainWindow(QMainWindow):
         self.watcher.stop()
         await self.runtime_facts.close()
         await self.try_feature.aclose()  # stops any answer, ends the model's worker process
+        await asyncio.to_thread(self.downloads.shutdown)  # cancels; partial files are removed as they stop
         await self.controller.aclose()
 
     def save_settings(self) -> None:
@@ -633,6 +639,7 @@ class MainWindow(QMainWindow):
         menu.addAction(self.specs_action)
         self.try_feature.add_to_menu(menu, view, entry)
         menu.addAction(self.refresh_action)
+        self.downloads.add_to_menu(menu, view, entry)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(at)
 
