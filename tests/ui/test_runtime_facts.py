@@ -145,3 +145,23 @@ def test_the_window_judges_my_models_and_filters_on_it(make_window, hf_cache, qt
     qtbot.waitUntil(lambda: model.rowCount() == 6)
     assert "openai/whisper-tiny" not in {model.entry_at(r).id for r in range(model.rowCount())}  # type: ignore[union-attr]
     window.set_filter_state(FilterState())
+
+
+def test_hub_cards_get_their_exact_count_from_the_stored_config(make_window, hf_cache, hubsim,  # type: ignore[no-untyped-def]
+                                                                qtbot: QtBot) -> None:
+    window = make_window(hub_endpoint=hubsim.url)
+    window.set_view("hub")
+    model = window.hub_model
+    qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=10_000)
+
+    def judged() -> list[ModelEntry]:
+        return [e for e in model.all_entries() if e.runtime is not None and e.runtime.exact_parameters]
+
+    # A config landing from the Hub is read back from the store, built by mlx-lm and counted: by id.
+    qtbot.waitUntil(lambda: len(judged()) > 0, timeout=60_000)
+    entry = judged()[0]
+    assert entry.runtime is not None and entry.runtime.mlx.runs
+    texts = badge_texts(entry)
+    assert "mlx-lm ✓" in texts
+    params = next(tip for text, tip in texts.items() if "exact" in tip and "parameters" in tip)
+    assert params.startswith(f"{entry.runtime.exact_parameters:,} parameters, exact")
