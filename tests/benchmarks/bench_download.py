@@ -65,7 +65,7 @@ def main() -> None:
     try:
         from huggingface_hub import constants, snapshot_download
 
-        from app.services.download_plan import MLX_ALLOW_PATTERNS
+        from app.services.download_plan import MLX_ALLOW_PATTERNS, make_plan
         from app.services.downloads import CHUNK_SIZE, DownloadJob, DownloadState
 
         default_chunk = constants.DOWNLOAD_CHUNK_SIZE
@@ -87,7 +87,11 @@ def main() -> None:
             status = DownloadJob(REPO, cache_dir=cache, endpoint=url, on_status=count).run()
             assert status.state is DownloadState.DONE, status.message
 
-        variants = (("baseline", baseline), ("small_chunks", baseline_small_chunks), ("ours", ours))
+        def plan_only(cache: str) -> None:
+            make_plan(REPO, cache_dir=cache, endpoint=url)
+
+        variants = (("baseline", baseline), ("small_chunks", baseline_small_chunks), ("ours", ours),
+                    ("plan", plan_only))
         times: dict[str, list[float]] = {name: [] for name, _ in variants}
         for i in range((RUNS + 1) * len(variants)):
             name, fn = variants[i % len(variants)]
@@ -106,6 +110,8 @@ def main() -> None:
               "the same 64 KiB reads: what the plan and the progress cost", flush=True)
         print(f"BENCH download_snapshot_alone_s {base:.3f}  # {mb / base:.0f} MB/s", flush=True)
         print(f"BENCH download_app_s {app:.3f}  # {mb / app:.0f} MB/s", flush=True)
+        print(f"BENCH download_plan_s {statistics.median(times['plan']):.3f}  # the dry run before anything "
+              "moves (repo info, tree, a HEAD per file), part of download_app_s", flush=True)
         print(f"BENCH download_status_reports_per_run {reports / (RUNS + 1):.0f}", flush=True)
     finally:
         parent.send("stop")
