@@ -40,6 +40,7 @@ VISIBLE_ROWS = 8
 LOCAL_LIMIT = 50
 HUB_LIMIT = 20
 HUB_DEBOUNCE_MS = 250
+WARM_DELAY_MS = 1500
 # A click on the menu-bar icon while the popup is open first deactivates it (hiding it), then arrives as a
 # click: within this long after such a hide, the click means "close", not "open again".
 REOPEN_GUARD_S = 0.35
@@ -78,6 +79,7 @@ class QuickSearch(QFrame):
         self._source = local_model
         self._hub_source = hub_model
         self._source_dirty = True
+        self._indexed: dict[str, ModelEntry] = {}  # the entries the index holds, by id
         for signal in (local_model.modelReset, local_model.rowsInserted, local_model.rowsRemoved,
                        local_model.dataChanged):
             signal.connect(self._mark_dirty)
@@ -141,6 +143,7 @@ class QuickSearch(QFrame):
     def popup(self, anchor: QRect | None = None) -> None:
         """Show under `anchor` (the menu-bar icon), or at the top right of the screen under the cursor."""
         self._refresh_local()
+        self._rebuild()
         height = self._wanted_height()
         cursor = QCursor.pos()
         box = place_popup(WIDTH, height, _box(anchor) if anchor is not None else None, screen_areas(),
@@ -184,14 +187,33 @@ class QuickSearch(QFrame):
 
     def _mark_dirty(self, *_args: object) -> None:
         self._source_dirty = True
-        if self.isVisible():
-            self._source_timer.start()
+        # Open: at once. Closed: kept warm a little later, off the moments the window is busy (startup),
+        # so that opening finds the index built and only the changes left to apply.
+        self._source_timer.start(0 if self.isVisible() else WARM_DELAY_MS)
 
     def _refresh_local(self) -> None:
-        if self._source_dirty:
-            self._source_dirty = False
-            self._local.set_entries(self._source.all_entries())
-            self._local.set_text_filter(self.query)
+        if not self._source_dirty:
+            return
+        self._source_dirty = False
+        entries = self._source.all_entries()
+        known = self._indexed
+        fresh = {e.id: e for e in entries}
+        if not known:
+            self._local.set_entries(entries)  # the whole index, once
+        else:
+            # Usually a few entries changed (sizes landing, a download): apply just those.
+            gone = [i for i in known if i not in fresh]
+            added = [e for e in entries if e.id not in known]
+            changed = [e for e in entries if (old := known.get(e.id)) is not None and old is not e]
+            if gone:
+                self._local.remove_ids(gone)
+            if added:
+                self._local.append_entries(added)
+            if changed:
+                self._local.update_entries(changed)
+        self._indexed = fresh
+        self._local.set_text_filter(self.query)
+        if self.isVisible():
             self._rebuild()
 
     def _on_text(self, _text: str) -> None:
