@@ -56,8 +56,8 @@ def settle(qtbot: QtBot, window: Any) -> None:
     def quiet() -> bool:
         c = window.controller
         typed = window.toolbar.search.text().strip()
-        return (typed == (c.hub_query or "") and not c.searching and c.hub_state not in ("idle", "searching") and not window.visibility_pending
-                and c.configs_idle and not unsettled(window))
+        return (typed == (c.hub_query or "") and not c.searching and c.hub_state not in ("idle", "searching")
+                and not window.visibility_pending and c.configs_idle and not unsettled(window))
     qtbot.waitUntil(quiet, timeout=SETTLE_MS)
 
 
