@@ -82,14 +82,17 @@ def test_search_json_weighs_a_hub_model_from_its_listing(tmp_path: Path) -> None
 
     config = {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 896,
               "num_hidden_layers": 24, "num_attention_heads": 14, "num_key_value_heads": 2,
-              "max_position_embeddings": 32768, "vocab_size": 151936, "quantization": {"group_size": 64, "bits": 4}}
+              "max_position_embeddings": 32768, "vocab_size": 151936, "quantization": {"group_size": 64, "bits": 4},
+              "intermediate_size": 4864, "rms_norm_eps": 1e-6, "tie_word_embeddings": True}
     with HubSim(corpus=False) as hub:
         hub.add_model(SimModel(id="mlx-community/Qwen2.5-0.5B-Instruct-4bit",
                                files={"config.json": json.dumps(config).encode()}, tags=("mlx",),
                                safetensors={"parameters": {"BF16": 100_000_000, "U32": 50_000_000},
                                             "total": 150_000_000}))
-        done = run_app(["search", "qwen", "--limit", "1", "--json"], tmp_path, HF_ENDPOINT=hub.url,
-                       HF_HOME=str(tmp_path / "hf"), HF_HUB_CACHE=str(tmp_path / "hf" / "hub"))
+        hub_env = {"HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "hf"),
+                   "HF_HUB_CACHE": str(tmp_path / "hf" / "hub")}
+        done = run_app(["search", "qwen", "--limit", "1", "--json"], tmp_path, **hub_env)
+        with_configs = run_app(["search", "qwen", "--limit", "1", "--configs", "--json"], tmp_path, **hub_env)
     assert done.returncode == 0, done.stderr
     c = json.loads(done.stdout)[0]["characteristics"]
     assert c["mlx_lm"]["status"] == "supported"
@@ -97,3 +100,9 @@ def test_search_json_weighs_a_hub_model_from_its_listing(tmp_path: Path) -> None
     # The listing gives no attention shapes: the KV cache, and so the verdict, wait for config.json.
     assert c["memory"]["kv_bytes_per_token"] is None and c["memory"]["at_8k"]["verdict"] == "unknown"
     assert c["parameter_count_exact"] is None  # the listing's config is a subset: no build without config.json
+    # With --configs the config.json is read (through the store): mlx-lm builds it, the KV cache is known.
+    assert with_configs.returncode == 0, with_configs.stderr
+    full = json.loads(with_configs.stdout)[0]["characteristics"]
+    assert isinstance(full["parameter_count_exact"], int) and full["parameter_count_exact"] > 400_000_000
+    assert full["memory"]["kv_bytes_per_token"] == 2 * 24 * 2 * 64 * 2
+    assert full["memory"]["weights_source"] == "listing" and full["memory"]["at_8k"]["verdict"] == "fits"
