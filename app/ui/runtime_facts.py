@@ -38,6 +38,7 @@ class ListModel(Protocol):
 
     def all_entries(self) -> list[ModelEntry]: ...
     def entry_at(self, row: int) -> ModelEntry | None: ...
+    def row_of(self, repo_id: str) -> int | None: ...
     def update_entries(self, entries: list[ModelEntry]) -> None: ...
 
 
@@ -158,8 +159,7 @@ class RuntimeFactsGlue(QObject):
         total = 0
         for n, ids in dirty.items():
             model = self._models[n]
-            entries = model.all_entries()
-            todo = entries if ids is None else [e for e in entries if e.id in ids]
+            todo = self._entries_of(model, ids)
             changed: list[ModelEntry] = []
             for at, entry in enumerate(todo):
                 if at and at % CHUNK == 0 and changed:
@@ -175,6 +175,23 @@ class RuntimeFactsGlue(QObject):
                 total += len(changed)
         if total:
             self.updated.emit(total)
+
+    @staticmethod
+    def _entries_of(model: ListModel, ids: set[str] | None) -> list[ModelEntry]:
+        """The entries with these ids (all when None); a few ids by row, so one answer landing among
+        thousands of rows costs a lookup, not a walk over every entry."""
+        if ids is not None and len(ids) <= 64:
+            found = []
+            for repo_id in ids:
+                row = model.row_of(repo_id)
+                entry = model.entry_at(row) if row is not None else None
+                if entry is None or entry.id != repo_id:
+                    break  # hidden by a filter: only the full list has it
+                found.append(entry)
+            else:
+                return found
+        entries = model.all_entries()
+        return entries if ids is None else [e for e in entries if e.id in ids]
 
     def facts_for(self, entry: ModelEntry) -> RuntimeFacts | None:
         """Pure: this entry's facts from what is known now; None while there is nothing to judge by."""

@@ -64,6 +64,10 @@ def test_cards_gain_runs_and_fits_badges_then_the_exact_count(qtbot: QtBot, qloo
     whisper = local("openai/whisper-tiny", {"model_type": "whisper", "d_model": 384})
     model.set_entries([tiny, whisper, hub("mlx-community/Qwen2.5-7B-Instruct-4bit", config=QWEN_CONFIG)])
     assert all(e.runtime is None for e in model.all_entries())  # nothing read on the startup path
+    events: list[tuple[str, int, int]] = []
+    model.dataChanged.connect(lambda a, b, _roles: events.append(("changed", a.row(), b.row())))
+    model.modelReset.connect(lambda: events.append(("reset", 0, 0)))
+    model.rowsRemoved.connect(lambda _p, a, b: events.append(("removed", a, b)))
     glue = RuntimeFactsGlue([model], use_process=False)
     glue.start()
     try:
@@ -92,6 +96,9 @@ def test_cards_gain_runs_and_fits_badges_then_the_exact_count(qtbot: QtBot, qloo
         assert specs["mlx-lm"][0] == "✓ supported (llama)"
         assert specs["Memory at 8K"][0].startswith("Fits · 0.3 of 21.3 GB")
         assert specs["Fits up to"][0] == "full context"
+        # Facts landed on rows in place: no reset, nothing removed, and the last answer touched one row.
+        assert {kind for kind, _, _ in events} == {"changed"}
+        assert events[-1][1] == events[-1][2] == model.row_of("me/tiny-llama")
     finally:
         run(qtbot, glue.close())
 
