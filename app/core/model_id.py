@@ -64,6 +64,11 @@ def cache_folder_name(model_id: str) -> str:
     return f"{MODEL_FOLDER_PREFIX}{org}--{name}"
 
 
+def repo_folder_name(repo_id: str) -> str:
+    """The folder of a repo already known to the cache (a legacy single-part id too): no validation."""
+    return MODEL_FOLDER_PREFIX + repo_id.replace("/", "--")
+
+
 def author_of(model_id: str) -> str:
     """The publisher part of "org/name" ("" for a legacy single-part id)."""
     return model_id.split("/", 1)[0] if "/" in model_id else ""

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core.model_id import repo_folder_name
+
 
 @dataclass(frozen=True)
 class SampleRepo:
@@ -66,7 +68,7 @@ def write_sample_cache(root: Path) -> list[SampleRepo]:
 
 
 def write_repo(root: Path, repo_id: str, files: dict[str, bytes]) -> None:
-    folder = root / ("models--" + repo_id.replace("/", "--"))
+    folder = root / repo_folder_name(repo_id)
     commit = hashlib.sha1(repo_id.encode()).hexdigest()
     snapshot = folder / "snapshots" / commit
     (folder / "blobs").mkdir(parents=True, exist_ok=True)

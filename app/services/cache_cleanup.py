@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from app.core.model_id import validate_model_id
+from app.core.model_id import repo_folder_name, validate_model_id
 
 # A partial file younger than this may belong to a download running in another process: left alone.
 BUSY_SECONDS = 120.0
@@ -208,7 +208,7 @@ def _partial_files(root: str, info: Any, busy_repos: Sequence[str], now: float,
 
 
 def _folder(repo_id: str) -> str:
-    return "models--" + repo_id.replace("/", "--")
+    return repo_folder_name(repo_id)
 
 
 def _repo_of(folder: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
+from app.core.model_id import MODEL_FOLDER_PREFIX
 from app.services.local_cache import cache_signature, default_cache_dir
 
 # kqueue on macOS holds a file descriptor per watched path (the default limit is 256 per process).
@@ -34,7 +35,7 @@ def _scan_for_watch(root: str) -> tuple[tuple[object, ...], list[str], list[str]
     if os.path.isdir(root):
         paths.append(root)
         try:
-            names = sorted(n for n in os.listdir(root) if n.startswith("models--"))
+            names = sorted(n for n in os.listdir(root) if n.startswith(MODEL_FOLDER_PREFIX))
         except OSError:
             names = []
         for name in names:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.core.filters import FilterState, server_params
 from app.core.model_entry import ModelEntry
-from app.core.model_id import MODEL_FOLDER_PREFIX
+from app.core.model_id import repo_folder_name
 from app.core.window_size import MIN_SIZE  # half a 13-inch screen: the cards' badges wrap
 from app.ui.cache_watch import CacheWatcher
 from app.ui.card_delegate import CardDelegate
@@ -75,7 +75,7 @@ def reveal_in_file_manager(path: str) -> bool:
 
 
 def local_repo_path(cache_root: str, repo_id: str) -> str:
-    return os.path.join(cache_root, MODEL_FOLDER_PREFIX + repo_id.replace("/", "--"))
+    return os.path.join(cache_root, repo_folder_name(repo_id))
 
 
 class EmptyState(QWidget):
