@@ -43,6 +43,13 @@ class EarlyScan:
     sizes: Future[list[LocalModel]] | None = None
 
 
+def arrived(answer: Future[Any]) -> Future[None]:
+    """Resolves once `answer` has arrived, without unpickling it (its `result()` does that, on any thread)."""
+    signal: Future[None] = Future()
+    answer.add_done_callback(lambda _: signal.set_result(None))
+    return signal
+
+
 def start() -> EarlyScan:
     scan = EarlyScan()
     if not _fork(scan):

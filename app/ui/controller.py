@@ -26,6 +26,7 @@ from app.core.hub_scope import DEFAULT_SCOPE, SearchScope, search_scope
 from app.core.listing import with_config
 from app.core.model_entry import ConfigStatus, ModelEntry, Source
 from app.core.sorting import server_sort
+from app.services.early_scan import arrived
 from app.services.local_cache import LocalModel, fill_sizes_async, scan_first_pass
 from app.services.network_state import Network
 from app.ui.errors import ErrorReporter
@@ -208,9 +209,12 @@ class Controller(QObject):
         if models:
             self.work_changed.emit("sizes", "Reading sizes…")
             try:
-                # The early sizes are unpickled on a worker thread: the GUI thread is painting the first screen.
-                sized = await (asyncio.to_thread(early.result) if early is not None
-                               else fill_sizes_async(models, self.cache_dir))
+                if early is not None:
+                    # Unpickled on a worker thread once here: the GUI thread is painting the first screen.
+                    await asyncio.wrap_future(arrived(early))
+                    sized = await asyncio.to_thread(early.result)
+                else:
+                    sized = await fill_sizes_async(models, self.cache_dir)
             finally:
                 self.work_changed.emit("sizes", "")
             entries = await asyncio.to_thread(lambda: [m.to_model_entry() for m in sized])

@@ -74,3 +74,6 @@ def test_sorted_by_parameters_the_list_waits_for_every_card(qtbot: QtBot, hf_cac
     assert window.seen and window.seen[-1] and len(shown(window)) == len(models)
     # Cards known by name only would have been misplaced in this order: none was ever shown.
     assert not any(ConfigStatus.PENDING in statuses for statuses in window.seen)
+    assert scan.sizes is not None
+    scan.sizes.set_result(fill_sizes(models, hf_cache.root))
+    qtbot.waitUntil(lambda: window.controller.local_sized, timeout=10_000)
