@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QModelIndex, QObject, Signal
+from PySide6.QtCore import QModelIndex, QObject, QTimer, Signal
 
 from app.core.memory import Budget
 from app.core.mlx_support import Registry, code_facts, support_status
@@ -81,12 +81,29 @@ class RuntimeFactsGlue(QObject):
         self._context: Any = None
         self._closed = False
         self._started = False
+        self._waiting = False
         for n, model in enumerate(models):
             model.rowsInserted.connect(lambda parent, first, last, n=n: self._rows_inserted(n, first, last))
             model.modelReset.connect(lambda n=n: self._mark(n, None))
             model.dataChanged.connect(lambda tl, br, roles=(), n=n: self._data_changed(n, tl, br, roles))
 
     # --- starting and stopping ----------------------------------------------------------------------
+
+    def start_after_paint(self, view: Any, fallback_ms: int = 1000) -> None:
+        """`start` once `view` has painted (the first screen goes first), or after `fallback_ms` when it
+        does not paint (another view is showing)."""
+        if self._started or self._closed or self._waiting:
+            return
+        self._waiting = True
+
+        def go() -> None:
+            if self._started or self._closed:
+                return  # the other trigger came first (or the window is closing)
+            view.painted.disconnect(go)
+            self.start()
+
+        view.painted.connect(go)
+        QTimer.singleShot(fallback_ms, self, go)
 
     def start(self) -> None:
         """Read the registry and the budget in a thread, then give every entry its facts (once)."""
