@@ -37,10 +37,16 @@ def run(args: argparse.Namespace) -> int:
     # The scan starts first: checking for a running instance loads Qt, which the scan overlaps anyway.
     early = None if args.self_test else _start_early_scan()
     if not args.screenshot and not args.self_test and _handed_over(args):
+        if early is not None:
+            early.stop()
         return 0
     from app.ui.application import run_app
 
-    return run_app(args, early_scan=early)
+    try:
+        return run_app(args, early_scan=early)
+    finally:
+        if early is not None:
+            early.stop()
 
 
 def _handed_over(args: argparse.Namespace) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
 import struct
 import sys
 import threading
@@ -41,6 +42,18 @@ class EarlyScan:
     first: Future[FirstPass] = field(default_factory=Future)
     rest: Future[FirstPass] | None = None
     sizes: Future[list[LocalModel]] | None = None
+    pid: int | None = None  # the child, until it has been waited for
+    stopped: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def stop(self) -> None:
+        """Nobody is waiting any more (the window closed, or another instance took the launch): a child still
+        reading a large cache is ended rather than left to finish for nothing."""
+        self.stopped = True
+        with self._lock:
+            if self.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGTERM)
 
 
 def arrived(answer: Future[Any]) -> Future[None]:
@@ -98,6 +111,7 @@ def _fork(scan: EarlyScan) -> bool:
         finally:
             os._exit(status)
     os.close(write_end)
+    scan.pid = pid
     # Each answer is unpickled when asked for: a relaunch skips the first (every card is read by then).
     scan.first, scan.rest, scan.sizes = _Pickled(), _Pickled(), _Pickled()
     threading.Thread(target=_receive, args=(scan, read_end, pid), name="early-first-pass", daemon=True).start()
@@ -178,8 +192,12 @@ def _receive(scan: EarlyScan, fd: int, pid: int) -> None:
             except Exception as exc:  # garbled: said as what it is rather than left waiting
                 if not future.done():
                     future.set_exception(RuntimeError(f"the first pass's answer could not be read ({exc})"))
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)  # no zombie left behind
+    with scan._lock:  # the pid is not signalled once waited for: it may belong to another process by then
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)  # no zombie left behind
+        scan.pid = None
+    if scan.stopped:
+        return
     # The child died or was cut short (rare): the answers it never sent are worked out here instead.
     if not scan.first.done():
         _fill(scan.first, _whole_pass)

@@ -21,13 +21,25 @@ REPOS = 200  # more than the first screen reads (4 x 32 at most), so some are kn
 SCRIPT = """
 import json, os, sys
 from app.services import early_scan
-from app.services.local_cache import fill_sizes, scan_first_pass
-from app.core.sorting import natural
-from app.core.model_id import name_of
 
 if sys.argv[1] == "child-dies":
     early_scan._child = lambda out: os._exit(3)
 scan = early_scan.start()
+if sys.argv[1] == "stop":
+    import threading
+    pid = scan.pid
+    scan.stop()
+    for thread in threading.enumerate():
+        if thread.name == "early-first-pass":
+            thread.join(timeout=60)
+    answered = [f.done() for f in (scan.first, scan.rest, scan.sizes)]
+    read_here = "app.services.local_cache" in sys.modules  # the answers stay pickled; only a fallback reads
+    print(json.dumps({"pid": pid, "reaped": scan.pid is None, "answered": answered, "read_here": read_here}))
+    sys.exit(0)
+from app.services.local_cache import fill_sizes, scan_first_pass
+from app.core.sorting import natural
+from app.core.model_id import name_of
+
 models, entries = scan.first.result(timeout=60)
 expected = scan_first_pass()
 out = {
@@ -96,3 +108,15 @@ def test_without_fork_a_thread_reads_everything_in_one_answer(cache: Path, tmp_p
     out = run(cache, tmp_path, "thread", MLX_MANAGER_FIRST_PASS_IN_THREAD="1")
     assert out["forked"] is False
     assert out["first_ids"] == out["expected_ids"] and out["pending"] == []
+
+
+def test_stopped_the_child_ends_and_nothing_is_read_in_its_place(cache: Path, tmp_path: Path) -> None:
+    out = run(cache, tmp_path, "stop")
+    assert isinstance(out["pid"], int) and out["reaped"] is True
+    with pytest.raises(ProcessLookupError):
+        os.kill(out["pid"], 0)  # gone (and not a zombie)
+    answered = out["answered"]
+    assert isinstance(answered, list)
+    # Whatever the child sent before the stop is there; the answers it never sent are not worked out here.
+    assert answered == sorted(answered, reverse=True)
+    assert out["read_here"] is False
