@@ -141,7 +141,7 @@ class LocalModel:
             last_modified=self.last_modified,
             size_on_disk=self.size_on_disk,
             last_accessed=self.last_accessed,
-            is_mlx=self.is_mlx,
+            is_mlx=None if self.pending else self.is_mlx,  # not known before its config and README are read
             problem=self.problem,
             extra=(("revision", self.revision), ("snapshot_path", self.snapshot_path),
                    ("mlx_signal", self.mlx_signal), ("incomplete", self.incomplete)),

@@ -48,6 +48,7 @@ out = {
     "expected_ids": [m.id for m in expected],
     "pending": [m.id for m in models if m.pending],
     "pending_status": sorted({e.config_status.value for e in entries if e.id in {m.id for m in models if m.pending}}),
+    "pending_mlx": sorted({str(e.is_mlx) for e in entries if e.id in {m.id for m in models if m.pending}}),
     "read": {m.id: m.characteristics is not None for m in models if not m.pending},
     "by_name": [m.id for m in sorted(expected, key=lambda m: (natural(name_of(m.id)), natural(m.id)))],
 }
@@ -88,6 +89,7 @@ def test_the_first_answer_has_every_repo_and_the_first_screen_read(cache: Path, 
     pending = out["pending"]
     assert isinstance(pending, list) and 0 < len(pending) < REPOS
     assert out["pending_status"] == ["pending"]  # said as waiting for details, not as "no config.json"
+    assert out["pending_mlx"] == ["None"]  # unknown yet, not "not MLX"
     read = out["read"]
     assert isinstance(read, dict) and all(read.values())
     by_name = out["by_name"]
