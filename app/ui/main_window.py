@@ -337,7 +337,9 @@ class MainWindow(QMainWindow):
         # The watch begins once the first scan is complete: its own walk of the cache would only compete
         # with that scan for the CPU at launch.
         self.controller.local_state_changed.connect(self._start_watch)
-        self.controller.local_state_changed.connect(lambda: self.runtime_facts.start_after_paint(self.local_view))
+        # mlx-lm support and memory verdicts likewise wait for the scan (sizes included) to be on screen.
+        self.controller.local_state_changed.connect(lambda: self.runtime_facts.start_after_paint(
+            self.local_view, when=lambda: self.controller.local_sized))
         if self._view == "hub":
             self._show_hub()
 

@@ -89,10 +89,11 @@ class RuntimeFactsGlue(QObject):
 
     # --- starting and stopping ----------------------------------------------------------------------
 
-    def start_after_paint(self, view: Any, fallback_ms: int = 1000) -> None:
-        """`start` once `view` has painted (the first screen goes first), or after `fallback_ms` when it
-        does not paint (another view is showing)."""
-        if self._started or self._closed or self._waiting:
+    def start_after_paint(self, view: Any, *, when: Callable[[], bool] = lambda: True,
+                          fallback_ms: int = 1000) -> None:
+        """`start` once `when()` holds and then `view` has painted (the first screen goes first), or after
+        `fallback_ms` when it does not paint (another view is showing)."""
+        if self._started or self._closed or self._waiting or not when():
             return
         self._waiting = True
 
