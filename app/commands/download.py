@@ -44,7 +44,7 @@ def _dry_run(repo_id: str, *, as_json: bool) -> int:
 
     try:
         plan = make_plan(repo_id, cache_dir=default_cache_dir(), tqdm_class=tqdm_class_for(ByteCounter()))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line in words and an exit code
         failure = describe_failure(exc, repo_id, _endpoint(), has_token=_has_token())
         return fail(failure.message, code=EXIT_REMOTE)
     if as_json:

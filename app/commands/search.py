@@ -136,7 +136,7 @@ def _runtimes(entries: list[ModelEntry], *, with_configs: bool) -> dict[str, Run
                 for repo_id, stored in store.get_many(e.id for e in entries).items():
                     if stored.kind is StoredKind.OK and stored.config is not None:
                         configs[repo_id] = stored.config
-        except Exception as exc:  # the store is an optimisation here: the listing still answers
+        except Exception as exc:  # noqa: BLE001 - the store is an optimisation here: said, the listing still answers
             print(f"mlx-manager: the config store could not be read ({exc}); no exact counts", file=sys.stderr)
     context = RuntimeContext()
     try:

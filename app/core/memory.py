@@ -135,7 +135,7 @@ def kv_facts(config: object) -> KvFacts:
         return KvFacts()
     try:
         view = text_view(config)
-    except Exception:
+    except Exception:  # noqa: BLE001 - an untrusted config that cannot be read has no KV facts
         return KvFacts()
     text = view.text
     mla = text.get("kv_lora_rank") is not None

@@ -277,14 +277,14 @@ class ConfigFetcher:
 
     # --- the store, on its own thread ---
 
-    async def _in_store(self, action: Callable[[], _T], *, timeout: float | None = None) -> _T:
+    async def _in_store(self, action: Callable[[], _T], *, give_up_after: float | None = None) -> _T:
         if self._store_thread is None:
             raise RuntimeError("the config store is not open")
         future = asyncio.get_running_loop().run_in_executor(self._store_thread, action)
-        if timeout is None:
+        if give_up_after is None:
             return await future
         # The thread may stay blocked on a lock; only this wait gives up.
-        return await asyncio.wait_for(future, timeout)
+        return await asyncio.wait_for(future, give_up_after)
 
     def _look_up(self, ids: Iterable[str]) -> None:
         fresh = [i for i in ids if i not in self._results and i not in self._in_flight
@@ -303,11 +303,10 @@ class ConfigFetcher:
         store = self.store
         assert store is not None
         try:
-            answers = await self._in_store(lambda: self._read_store(store, ids), timeout=self.store_timeout)
+            answers = await self._in_store(lambda: self._read_store(store, ids), give_up_after=self.store_timeout)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
-            # Locked by another process, or unreadable: the network still answers.
+        except Exception as exc:  # noqa: BLE001 - logged below: locked or unreadable, the network answers
             log.warning("config store lookup failed (%s: %s); fetching from the Hub instead",
                         type(exc).__name__, exc)
             answers = {}

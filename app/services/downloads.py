@@ -178,7 +178,7 @@ class DownloadJob:
                     if not plan.fits:
                         raise NotEnoughSpace(plan.no_room_message())
                 path = self._transfer(plan)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - every failure is described in words on the job
                 failure = self._describe(exc)
                 if failure.kind == "cancelled":
                     return self._finish(DownloadState.CANCELLED, f"Cancelled. {RESUME_NOTE}", None)

@@ -82,7 +82,7 @@ def _fill(future: Future[Any], work: Callable[[], Any]) -> None:
         return
     try:
         future.set_result(work())
-    except BaseException as exc:  # delivered to whoever awaits the future, which reports it
+    except BaseException as exc:  # noqa: BLE001 - delivered to whoever awaits the future, which reports it
         future.set_exception(exc)
 
 
@@ -106,8 +106,8 @@ def _fork(scan: EarlyScan) -> bool:
             os.close(read_end)
             with os.fdopen(write_end, "wb") as out:
                 _child(out)
-        except BaseException:
-            status = 1  # the parent sees the pipe end early and reads the cache itself
+        except BaseException:  # noqa: BLE001 - the parent sees the pipe end early and reads the cache itself
+            status = 1
         finally:
             os._exit(status)
     os.close(write_end)
@@ -125,12 +125,12 @@ def _child(out: Any) -> None:
     try:
         for models in scan_first_pass_in_steps():
             _send(out, (True, (models, [m.to_model_entry() for m in models])))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - sent to the parent, which reports it
         _send(out, (False, exc))
         return
     try:
         _send(out, (True, fill_sizes(models)))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - sent to the parent, which reports it
         _send(out, (False, exc))
 
 
@@ -138,7 +138,7 @@ def _send(out: Any, payload: tuple[bool, Any]) -> None:
     ok, value = payload
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # an exception that cannot be pickled still says what happened
+    except Exception as exc:  # noqa: BLE001 - an exception that cannot be pickled still says what happened
         ok, data = False, pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
     out.write(_HEADER.pack(len(data), ok) + data)
     out.flush()
@@ -189,7 +189,7 @@ def _receive(scan: EarlyScan, fd: int, pid: int) -> None:
                     future.set_pickled(data)
                 else:
                     future.set_result(pickle.loads(data))
-            except Exception as exc:  # garbled: said as what it is rather than left waiting
+            except Exception as exc:  # noqa: BLE001 - garbled: said as what it is rather than left waiting
                 if not future.done():
                     future.set_exception(RuntimeError(f"the first pass's answer could not be read ({exc})"))
     with scan._lock:  # the pid is not signalled once waited for: it may belong to another process by then

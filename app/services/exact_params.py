@@ -37,7 +37,7 @@ def count_exact(config: Mapping[str, Any]) -> int | None:
     """The model's parameter count as mlx-lm builds it; None where mlx-lm cannot build it."""
     try:
         return _count(dict(config))
-    except Exception as exc:  # an unsupported type or a config mlx-lm rejects: no exact figure
+    except Exception as exc:  # noqa: BLE001 - logged: an unsupported type or a rejected config has no exact figure
         log.debug("no exact count: %s: %s", type(exc).__name__, exc)
         return None
 
@@ -53,7 +53,7 @@ def _count(config: dict[str, Any]) -> int | None:
     if quantization is not None:
         try:
             _quantize(model, quantization)
-        except Exception as exc:  # unpacking gives the same count, so an unquantized build still answers
+        except Exception as exc:  # noqa: BLE001 - logged: an unquantized build gives the same count
             log.debug("built unquantized: %s", exc)
     return int(get_total_parameters(model))  # type: ignore[no-untyped-call]
 

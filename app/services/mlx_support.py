@@ -121,7 +121,7 @@ def _imported_tables() -> dict[str, Any]:
     """The slow way, when the tables moved or stopped being literals: import mlx_lm.utils (seconds)."""
     try:
         utils = importlib.import_module("mlx_lm.utils")
-    except Exception as exc:  # a broken install: no remapping rather than no answer
+    except Exception as exc:  # noqa: BLE001 - logged: a broken install means no remapping, not no answer
         log.warning("mlx_lm.utils could not be imported: %s", exc)
         return {}
     return {name: getattr(utils, name) for name in _TABLES if isinstance(getattr(utils, name, None), dict)}

@@ -41,7 +41,7 @@ def mlx_device() -> str:
     """"gpu" or "cpu" as MLX sees it, or "unavailable" when MLX cannot be imported here."""
     try:
         import mlx.core as mx
-    except Exception:
+    except Exception:  # noqa: BLE001 - said in the ping answer as "unavailable"
         return "unavailable"
     return str(mx.default_device().type.name)
 
@@ -136,7 +136,7 @@ class Worker:
             figures = self._stream(message, request_id)
         except _RequestError as exc:
             self.send({"ok": False, "op": "done", "id": request_id, "kind": BAD_REQUEST, "error": str(exc)})
-        except Exception as exc:  # MLX errors mid-generation: said in words, the worker lives on
+        except Exception as exc:  # noqa: BLE001 - MLX errors mid-generation: said in words, the worker lives on
             self.send({"ok": False, "op": "done", "id": request_id, "kind": GENERATION_FAILED,
                        "error": f"generation failed: {type(exc).__name__}: {exc}"})
         else:
@@ -226,11 +226,11 @@ def _load(path: Path, name: str) -> tuple[Any, Any]:
             raise _LoadError(UNSUPPORTED_ARCHITECTURE, f"mlx-lm {version} has no '{model_type}' architecture, "
                              f"so {name} cannot run with it.") from None
         raise _LoadError(LOAD_FAILED, f"{name} could not be loaded: {text}") from None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - re-raised as a load error in words
         raise _LoadError(LOAD_FAILED, f"{name} could not be loaded: {type(exc).__name__}: {exc}") from None
     try:
         tokenizer = tokenizer_loader(path, eos_token_ids=config.get("eos_token_id"))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - re-raised as a missing-tokenizer error in words
         raise _LoadError(MISSING_TOKENIZER, f"{name}'s tokenizer could not be loaded "
                          f"({type(exc).__name__}: {exc}).") from None
     return model, tokenizer

@@ -9,11 +9,14 @@ call it off the startup path, once.
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import sys
 
 from app.core.memory import Budget
+
+log = logging.getLogger(__name__)
 
 OVERRIDE = "MLX_MANAGER_MEMORY_BYTES"
 OTHER_SHARE = 0.75
@@ -49,7 +52,8 @@ def _mlx_recommended() -> int | None:
         info = mx.device_info() if hasattr(mx, "device_info") else mx.metal.device_info()
         value = info.get("max_recommended_working_set_size")
         return int(value) if isinstance(value, int | float) and value > 0 else None
-    except Exception:
+    except Exception as exc:  # noqa: BLE001 - logged: no device info means the RAM-based budget
+        log.info("MLX device info unavailable (%s); the budget comes from RAM", exc)
         return None
 
 

@@ -50,7 +50,7 @@ def token_status() -> TokenStatus:
 
     try:
         token = _clean(get_token())
-    except Exception as exc:  # an OIDC exchange that failed raises; say so without details that could leak
+    except Exception as exc:  # noqa: BLE001 - an OIDC exchange that failed: said without details that could leak
         return TokenStatus(False, "", "", False) if not os.environ.get("HF_OIDC_RESOURCE") else TokenStatus(
             False, f"an OIDC exchange that failed ({type(exc).__name__})", "", False)
     if token is None:

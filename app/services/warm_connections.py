@@ -75,7 +75,7 @@ class _Stream(httpcore.AsyncNetworkStream):
             await self._inner.read(65536, timeout=TLS_PROBE)
         except httpcore.ReadTimeout:
             return True  # only TLS housekeeping was waiting
-        except Exception:
+        except Exception:  # noqa: BLE001 - any failure reading means: do not reuse this connection
             return False
         return False
 
@@ -210,7 +210,7 @@ class WarmBackend(httpcore.AsyncNetworkBackend):
             if tls is not None:
                 stream = await stream.start_tls(tls, host, timeout)
             return stream
-        except Exception as exc:  # best effort: the request that would have used it connects itself
+        except Exception as exc:  # noqa: BLE001 - logged; best effort: the request connects itself
             log.debug("warm connection to %s:%s failed: %s", host, port, exc)
             return None
 

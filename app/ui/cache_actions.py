@@ -113,7 +113,7 @@ class CacheActions(QObject):
         def run() -> None:
             try:
                 result = work()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which says it in words
                 self._done.emit(then, None, exc)
             else:
                 self._done.emit(then, result, None)

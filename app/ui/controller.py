@@ -267,8 +267,8 @@ class Controller(QObject):
         hub_module = importlib.import_module("app.services.hub_client")
         try:
             self.store = await asyncio.to_thread(store_module.ConfigStore, self.store_path)
-        except Exception as exc:
-            # Locked by another process past its timeout, or not writable: badges still come from the Hub.
+        except Exception as exc:  # noqa: BLE001 - logged: locked past its timeout or not writable
+            # Badges still come from the Hub.
             log.warning("config store unavailable (%s: %s); configs come from the Hub only", type(exc).__name__, exc)
             self.store = None
         self.client = client = hub_module.HubClient(self.hub_endpoint)
@@ -342,8 +342,7 @@ class Controller(QObject):
                 await asyncio.shield(self.start_hub())
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
-                # Already reported by the start-up task; here it only needs to read as a failed search.
+            except Exception as exc:  # noqa: BLE001 - reported by the start-up task; said here as a failed search
                 self._hub_task = None  # the next search tries again
                 self._set_hub_state(HubState.ERROR, f"Could not connect to the Hub ({type(exc).__name__}: {exc}). "
                                              "Refresh (⌘R) to try again.")

@@ -14,11 +14,14 @@ not lose the rest.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from PySide6.QtCore import QSettings
 
 from app.core.filters import CAPABILITIES, PARAM_BUCKETS, QUANT_OPTIONS, FilterState
+
+log = logging.getLogger(__name__)
 
 DEFAULT_KEY = "filters/state"
 _MAX_FAMILIES = 200  # more than any real family list; caps what a corrupt file can make us build
@@ -67,7 +70,8 @@ def save_filter_state(settings: QSettings, state: FilterState, key: str = DEFAUL
 def load_filter_state(settings: QSettings, key: str = DEFAULT_KEY) -> FilterState:
     try:
         value = settings.value(key)
-    except Exception:  # a backend that cannot even decode the stored value
+    except Exception as exc:  # noqa: BLE001 - logged: a backend that cannot decode the stored value
+        log.warning("stored filters could not be read (%s); starting without filters", exc)
         return FilterState()
     return state_from_json(value)
 

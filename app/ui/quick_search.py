@@ -273,7 +273,7 @@ class QuickSearch(QFrame):
         except hub_module.HubError as exc:
             self._hub_done(query, [], f"Hugging Face: {hub_module.describe(exc.outcome)}")
             return
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - logged and said in the popup's footer
             log.warning("quick search: the Hub could not be searched: %s", type(exc).__name__)
             self._hub_done(query, [], "Hugging Face could not be searched")
             return

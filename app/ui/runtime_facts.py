@@ -248,7 +248,7 @@ class RuntimeFactsGlue(QObject):
                 gathered = await self._gather(entry)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # one odd model must not stop the others; it keeps its estimate
+            except Exception as exc:  # noqa: BLE001 - logged; one odd model must not stop the others
                 log.warning("runtime facts for %s: %s", entry.id, exc)
                 gathered = Gathered(ConfigExtras(), None, entry.characteristics)
             self._queued.discard(entry.id)

@@ -31,7 +31,7 @@ def instance_name() -> str:
 
     try:
         user = getpass.getuser()
-    except Exception:  # no login name (containers): the uid still separates users
+    except Exception:  # noqa: BLE001 - no login name (containers): the uid still separates users
         user = str(os.getuid()) if hasattr(os, "getuid") else "user"
     digest = hashlib.sha256(f"{user}\0{cache_dir()}".encode()).hexdigest()[:16]
     return f"mlx-manager-{digest}"
