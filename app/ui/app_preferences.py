@@ -11,7 +11,7 @@ from app.core.memory import DEFAULT_CONTEXT
 
 DEFAULT_VIEWS = ("last", "my", "hub")  # "last": the view the window was in when it was closed
 CONTEXT_CHOICES = (4096, 8192, 16384, 32768, 65536, 131072)
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = 12  # one 12-card screen of configs in one round trip
 CONCURRENCY_RANGE = (1, 16)
 
 

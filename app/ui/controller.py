@@ -97,7 +97,7 @@ class Controller(QObject):
         hub_endpoint: str | None = None,
         store_path: Path | str | None = None,
         page_size: int = PAGE_SIZE,
-        concurrency: int = 8,
+        concurrency: int = 12,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
