@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QModelIndex, QObject, QTimer, Signal
 
-from app.core.memory import Budget
+from app.core.memory import DEFAULT_CONTEXT, Budget
 from app.core.mlx_support import Registry, code_facts, support_status
 from app.core.model_entry import ConfigStatus, ModelEntry, Source
 from app.core.runtime import ConfigExtras, RuntimeFacts, config_extras, runtime_facts
@@ -71,6 +71,7 @@ class RuntimeFactsGlue(QObject):
         self._use_process = use_process
         self.registry: Registry | None = None
         self.budget: Budget | None = None
+        self.context = DEFAULT_CONTEXT  # the tokens a fit verdict is given at (a preference)
         self.loaded = False
         self._gathered: dict[str, Gathered] = {}
         self._queued: set[str] = set()
@@ -86,6 +87,13 @@ class RuntimeFactsGlue(QObject):
             model.rowsInserted.connect(lambda parent, first, last, n=n: self._rows_inserted(n, first, last))
             model.modelReset.connect(lambda n=n: self._mark(n, None))
             model.dataChanged.connect(lambda tl, br, roles=(), n=n: self._data_changed(n, tl, br, roles))
+
+    def set_context(self, tokens: int) -> None:
+        """The fit verdict's default context changed (Preferences): every card is judged again."""
+        if tokens != self.context:
+            self.context = tokens
+            for n in range(len(self._models)):
+                self._mark(n, None)
 
     # --- starting and stopping ----------------------------------------------------------------------
 
@@ -225,6 +233,7 @@ class RuntimeFactsGlue(QObject):
             extras=gathered.extras if gathered is not None else None,
             weight_files=gathered.weight_files if gathered is not None else None,
             listing_weights=listing if isinstance(listing, int) else None,
+            context=self.context,
         )
 
     # --- what only the files and the raw config tell -----------------------------------------------

@@ -63,6 +63,7 @@ class Shell(QObject):
         prefs.changed.connect(self._preference_changed)
         self._apply_scope()
         controller.concurrency = prefs.concurrency
+        window.runtime_facts.set_context(prefs.fit_context)
 
     # --- windows ----------------------------------------------------------------------------------------
 
@@ -123,6 +124,8 @@ class Shell(QObject):
             self._apply_scope()
             if controller.hub_query is not None:
                 controller.search_hub(controller.hub_query, controller.hub_sort, force=True)
+        elif key == "fit_context":
+            self.window.runtime_facts.set_context(self.prefs.fit_context)
         elif key == "concurrency":
             controller.concurrency = self.prefs.concurrency
             resize = getattr(controller.fetcher, "set_concurrency", None)

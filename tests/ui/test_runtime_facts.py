@@ -172,3 +172,21 @@ def test_hub_cards_get_their_exact_count_from_the_stored_config(make_window, hf_
     assert "mlx-lm ✓" in texts
     params = next(tip for text, tip in texts.items() if "exact" in tip and "parameters" in tip)
     assert params.startswith(f"{entry.runtime.exact_parameters:,} parameters, exact")
+
+
+def test_the_fit_context_preference_judges_every_card_again(qtbot: QtBot, qloop: asyncio.AbstractEventLoop) -> None:
+    model = ModelListModel()
+    model.set_entries([hub("mlx-community/Qwen2.5-7B-Instruct-4bit", config=QWEN_CONFIG)])
+    glue = RuntimeFactsGlue([model], use_process=False)
+    glue.start()
+    try:
+        qtbot.waitUntil(lambda: model.all_entries()[0].runtime is not None, timeout=10_000)
+        before = model.all_entries()[0].runtime.memory.at_default  # type: ignore[union-attr]
+        assert before.tokens == 8192
+        glue.set_context(32768)  # Preferences: "judge fit at 32K"
+        qtbot.waitUntil(lambda: model.all_entries()[0].runtime.memory.at_default.tokens == 32768,  # type: ignore[union-attr]
+                        timeout=10_000)
+        after = model.all_entries()[0].runtime.memory.at_default  # type: ignore[union-attr]
+        assert after.bytes is not None and before.bytes is not None and after.bytes > before.bytes
+    finally:
+        run(qtbot, glue.close())
