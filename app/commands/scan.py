@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core import formatting
-from app.services.local_cache import LocalModel, default_cache_dir, scan_full
+from app.services.local_cache import LocalModel, default_cache_dir, fill_weights, scan_full
 
 if TYPE_CHECKING:
     from app.services.runtime_context import RuntimeContext
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     problem = location_problem(cache_dir)
     if problem is not None:
         return fail(problem, code=2)
-    models = scan_full(cache_dir)
+    models = fill_weights(scan_full(cache_dir), cache_dir)  # parameters measured from the weight files
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # a terminal that cannot show a character gets "?"
     if getattr(args, "json", False):

@@ -556,11 +556,31 @@ def fill_sizes(
         if prefixes is None:
             prefixes = prefixes_by_root[root] = cache_prefixes(root)
         try:
-            result.append(_measured(_sized(model, measure(model.repo_path, prefixes)), prefixes))
+            result.append(_sized(model, measure(model.repo_path, prefixes)))
         except Exception as exc:  # one odd repo must not hide the others
             log.debug("measuring %s failed", model.repo_path, exc_info=True)
             problem = f"size could not be measured ({type(exc).__name__}: {exc})"
             result.append(replace(model, sizes_known=True, size_problems=(problem,)))
+    return result
+
+
+def fill_weights(
+    models: Iterable[LocalModel], cache_dir: str | os.PathLike[str] | None = None
+) -> list[LocalModel]:
+    """The same models with the parameter count read from their weight files' headers where they can all be
+    read (measured beats estimated). A pass of its own, after the sizes: those are what a person waits for."""
+    result: list[LocalModel] = []
+    prefixes_by_root: dict[str, tuple[str, ...]] = {}
+    for model in models:
+        root = _root(cache_dir) if cache_dir is not None else os.path.dirname(model.repo_path)
+        prefixes = prefixes_by_root.get(root)
+        if prefixes is None:
+            prefixes = prefixes_by_root[root] = cache_prefixes(root)
+        try:
+            result.append(_measured(model, prefixes))
+        except Exception:
+            log.debug("counting the weights of %s failed", model.repo_path, exc_info=True)
+            result.append(model)
     return result
 
 
@@ -574,6 +594,14 @@ async def scan_first_pass_async(cache_dir: str | os.PathLike[str] | None = None)
     import asyncio  # here, not at the top: the launch's first pass runs before anything needs asyncio
 
     return await asyncio.to_thread(scan_first_pass, cache_dir)
+
+
+async def fill_weights_async(
+    models: Sequence[LocalModel], cache_dir: str | os.PathLike[str] | None = None
+) -> list[LocalModel]:
+    import asyncio
+
+    return await asyncio.to_thread(fill_weights, list(models), cache_dir)
 
 
 async def fill_sizes_async(

@@ -27,7 +27,7 @@ from app.core.listing import with_config
 from app.core.model_entry import ConfigStatus, ModelEntry, Source
 from app.core.sorting import server_sort
 from app.services.early_scan import arrived
-from app.services.local_cache import LocalModel, fill_sizes_async, scan_first_pass
+from app.services.local_cache import LocalModel, fill_sizes_async, fill_weights_async, scan_first_pass
 from app.services.network_state import Network
 from app.ui.errors import ErrorReporter
 
@@ -221,6 +221,11 @@ class Controller(QObject):
             self.local_model.update_entries(entries)
         self.local_sized = True
         self.local_state_changed.emit()
+        if models:
+            # Then the parameter counts measured from the weight files' headers (measured beats estimated).
+            weighed = await fill_weights_async(sized, self.cache_dir)
+            entries = await asyncio.to_thread(lambda: [m.to_model_entry() for m in weighed])
+            self.local_model.update_entries(entries)
 
     def _merge_local(self, entries: list[ModelEntry]) -> None:
         """A rescan as removals, additions and updates, so selection and scroll position survive."""

@@ -12,7 +12,7 @@ import pytest
 
 from app.core.filters import FilterState, Match, matches
 from app.services import weight_count
-from app.services.local_cache import scan_first_pass, scan_full
+from app.services.local_cache import fill_weights, scan_first_pass, scan_full
 from tests.cachebuilder import CacheBuilder
 
 # A small LLaMA: the estimate from its shapes is about 50M parameters.
@@ -50,7 +50,7 @@ def test_a_measured_count_replaces_a_far_off_estimate(tmp_path: Path) -> None:
     estimate = first.characteristics.parameter_count_estimate
     assert estimate is not None and 40e6 < estimate < 60e6  # the first pass has only the config
 
-    [model] = scan_full(cache.root)
+    [model] = fill_weights(scan_full(cache.root))
     c = model.characteristics
     assert c is not None
     assert c.parameter_count_estimate == 32000 * 512 + 100_000 * 1024
@@ -68,7 +68,7 @@ def test_mlx_packed_weights_count_as_the_weights_they_hold(tmp_path: Path) -> No
     weights = safetensors({"layer.weight": ("U32", [4096, 128]), "layer.scales": ("BF16", [4096, 16]),
                            "layer.biases": ("BF16", [4096, 16]), "norm.weight": ("BF16", [1024])})
     cache.add_model("org/packed", {"config.json": config, "model.safetensors": weights})
-    [model] = scan_full(cache.root)
+    [model] = fill_weights(scan_full(cache.root))
     assert model.characteristics is not None
     assert model.characteristics.parameter_count_estimate == 4096 * 1024 + 1024
 
@@ -85,7 +85,7 @@ def test_shards_follow_the_index_and_a_missing_shard_gives_no_figure(tmp_path: P
     }
     cache.add_model("org/sharded", files)
     cache.add_model("org/half-downloaded", {k: v for k, v in files.items() if "00002" not in k})
-    models = {m.id: m for m in scan_full(cache.root)}
+    models = {m.id: m for m in fill_weights(scan_full(cache.root))}
     sharded = models["org/sharded"].characteristics
     assert sharded is not None and sharded.parameter_count_estimate == 1_500_000
     half = models["org/half-downloaded"].characteristics
@@ -96,7 +96,7 @@ def test_shards_follow_the_index_and_a_missing_shard_gives_no_figure(tmp_path: P
 def test_files_that_are_not_safetensors_leave_the_estimate(tmp_path: Path) -> None:
     cache = CacheBuilder(tmp_path / "hub")
     cache.add_model("org/junk", {"config.json": CONFIG, "model.safetensors": b"\xff" * 64})
-    [model] = scan_full(cache.root)
+    [model] = fill_weights(scan_full(cache.root))
     assert model.characteristics is not None and model.characteristics.parameter_count_method is not None
     assert model.characteristics.parameter_count_method.startswith("from config shapes")
 
