@@ -549,12 +549,7 @@ def fill_sizes(
     `cache_dir` bounds what may be followed; by default it is each model's parent folder.
     """
     result: list[LocalModel] = []
-    prefixes_by_root: dict[str, tuple[str, ...]] = {}
-    for model in models:
-        root = _root(cache_dir) if cache_dir is not None else os.path.dirname(model.repo_path)
-        prefixes = prefixes_by_root.get(root)
-        if prefixes is None:
-            prefixes = prefixes_by_root[root] = cache_prefixes(root)
+    for model, prefixes in _with_prefixes(models, cache_dir):
         try:
             result.append(_sized(model, measure(model.repo_path, prefixes)))
         except Exception as exc:  # one odd repo must not hide the others
@@ -570,18 +565,26 @@ def fill_weights(
     """The same models with the parameter count read from their weight files' headers where they can all be
     read (measured beats estimated). A pass of its own, after the sizes: those are what a person waits for."""
     result: list[LocalModel] = []
-    prefixes_by_root: dict[str, tuple[str, ...]] = {}
-    for model in models:
-        root = _root(cache_dir) if cache_dir is not None else os.path.dirname(model.repo_path)
-        prefixes = prefixes_by_root.get(root)
-        if prefixes is None:
-            prefixes = prefixes_by_root[root] = cache_prefixes(root)
+    for model, prefixes in _with_prefixes(models, cache_dir):
         try:
             result.append(_measured(model, prefixes))
         except Exception:
             log.debug("counting the weights of %s failed", model.repo_path, exc_info=True)
             result.append(model)
     return result
+
+
+def _with_prefixes(
+    models: Iterable[LocalModel], cache_dir: str | os.PathLike[str] | None
+) -> Iterator[tuple[LocalModel, tuple[str, ...]]]:
+    """Each model with the folders its links may lead into (its cache root's, computed once per root)."""
+    prefixes_by_root: dict[str, tuple[str, ...]] = {}
+    for model in models:
+        root = _root(cache_dir) if cache_dir is not None else os.path.dirname(model.repo_path)
+        prefixes = prefixes_by_root.get(root)
+        if prefixes is None:
+            prefixes = prefixes_by_root[root] = cache_prefixes(root)
+        yield model, prefixes
 
 
 def scan_full(cache_dir: str | os.PathLike[str] | None = None) -> list[LocalModel]:
