@@ -91,11 +91,23 @@ class RuntimeContext:
             self._counter.close()
 
 
+def _read_untouched(path: Path, limit: int) -> bytes:
+    """Read without updating the access time where the OS allows it: "last used" on a card is the blobs'
+    access time, and looking at a config must not make a model look used today."""
+    real = os.path.realpath(path)
+    noatime = getattr(os, "O_NOATIME", 0)
+    try:
+        fd = os.open(real, os.O_RDONLY | noatime)
+    except PermissionError:  # O_NOATIME needs the file's owner (or root)
+        fd = os.open(real, os.O_RDONLY)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(limit)
+
+
 def read_config(path: Path) -> dict[str, Any] | None:
     """A config.json as parsed JSON, capped in size; None when missing, too large or not an object."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
+        data = _read_untouched(path, MAX_CONFIG_BYTES + 1)
     except OSError:
         return None
     if len(data) > MAX_CONFIG_BYTES:

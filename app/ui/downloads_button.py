@@ -18,12 +18,12 @@ def button_words(statuses: list[DownloadStatus]) -> tuple[str, str]:
         done = sum(s.done_bytes for s in active)
         total = sum(s.total_bytes for s in active)
         pct = transfer_text.percent(done, total)
-        text = f"Downloads ↓{len(active)}" + (f" · {pct}%" if pct is not None else "")
+        text = f"⤓ {len(active)}" + (f" · {pct}%" if pct is not None else "")
         tip = "\n".join(f"{s.repo_id}: {s.progress_text() if s.total_bytes else 'starting…'}" for s in active)
         return text, tip
     if failed:
-        return f"Downloads ⚠{len(failed)}", "\n".join(f"{s.repo_id}: {s.message}" for s in failed)
-    return "Downloads", "Active and recent downloads"
+        return f"⤓ ⚠{len(failed)}", "\n".join(f"{s.repo_id}: {s.message}" for s in failed)
+    return "⤓", "Downloads: active and recent (⇧⌘D)"
 
 
 class DownloadsButton(QToolButton):
@@ -33,6 +33,7 @@ class DownloadsButton(QToolButton):
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.setAutoRaise(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setAccessibleName("Downloads")  # the label is a symbol, kept short for narrow windows
         center.status_changed.connect(self._refresh)
         self._refresh()
 

@@ -28,13 +28,13 @@ HUB_SORT_KEYS: tuple[str, ...] = HUB_SORTS
 # with the palette's highlight so dark mode follows; keyboard focus thickens the edge (text-coloured
 # around the filled one, where the accent would not show).
 _SEGMENT_STYLE = """
-QPushButton {{ border: 1px solid palette(mid); padding: 5px 16px; font-weight: 600;
+QPushButton {{ border: 1px solid palette(mid); padding: 5px 12px; font-weight: 600;
     background: palette(base); color: palette(text); }}
 QPushButton:checked {{ background: palette(highlight); color: palette(highlighted-text);
     border-color: palette(highlight); }}
 QPushButton#{left} {{ border-top-left-radius: 7px; border-bottom-left-radius: 7px; border-right: none; }}
 QPushButton#{right} {{ border-top-right-radius: 7px; border-bottom-right-radius: 7px; }}
-QPushButton:focus {{ border-width: 2px; border-color: palette(highlight); padding: 4px 15px; }}
+QPushButton:focus {{ border-width: 2px; border-color: palette(highlight); padding: 4px 11px; }}
 QPushButton:checked:focus {{ border-color: palette(text); }}
 """
 

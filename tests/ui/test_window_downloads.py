@@ -63,7 +63,7 @@ def test_download_from_a_hub_card_then_find_it_in_my_models(qtbot: QtBot, hf_cac
     qtbot.waitUntil(lambda: window.hub_model.row_of(REPO) is not None, timeout=15_000)
     point = card_point(window, REPO, "download")
     qtbot.mouseClick(window.hub_view.viewport(), Qt.MouseButton.LeftButton, pos=point)
-    qtbot.waitUntil(lambda: downloads.button.text().startswith("Downloads ↓1"), timeout=10_000)
+    qtbot.waitUntil(lambda: downloads.button.text().startswith("⤓ 1"), timeout=10_000)
 
     qtbot.mouseClick(downloads.button, Qt.MouseButton.LeftButton)
     panel = downloads.panel
@@ -75,7 +75,7 @@ def test_download_from_a_hub_card_then_find_it_in_my_models(qtbot: QtBot, hf_cac
     assert entry.source in (Source.LOCAL, Source.BOTH) and entry.config_status is ConfigStatus.OK
     assert entry.characteristics.quantization_bits == 4 and entry.characteristics.model_type == "qwen3"
     assert panel.rows[REPO].text.text().startswith("Downloaded")
-    assert downloads.button.text() == "Downloads"
+    assert downloads.button.text() == "⤓" and downloads.button.accessibleName() == "Downloads"
     panel.close()
 
 
