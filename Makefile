@@ -23,8 +23,10 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The window's tests run in a pytest process of their own: their qasync loop runs for the whole session.
 test: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest --ignore=tests/ui
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/ui
 
 bench: setup
 	@set -e; for b in tests/benchmarks/bench_*.py; do \

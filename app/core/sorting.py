@@ -84,7 +84,7 @@ _DIGITS = re.compile(r"(\d+)")
 
 def natural(text: str) -> tuple[tuple[int, int | str], ...]:
     """Finder's order: runs of digits compare as numbers, the rest without case."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part.casefold())
+    return tuple((0, int(part)) if part.isdecimal() else (1, part.casefold())
                  for part in _DIGITS.split(text) if part)
 
 

@@ -36,23 +36,18 @@ def temp_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def _session_loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    """One qasync loop for the session, driven by Qt's event processing (qtbot.waitUntil/waitSignal).
+    """One qasync loop for the session, running as Qt's event processing runs (qtbot.waitUntil/waitSignal).
 
-    It counts as running only inside a test that asks for `qloop`, so tests elsewhere in the same session
-    can still call asyncio.run()."""
+    Built with qasync's public `already_running=True`: the UI tests run in a pytest process of their own
+    (`make test`), so no other test needs `asyncio.run()` while this loop counts as running."""
     qapp.setOrganizationName(ORGANISATION)
     qapp.setApplicationName(APPLICATION)
-    loop = qasync.QEventLoop(qapp)
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
     yield loop
+    loop.stop()  # the session is over: Qt's exit request no longer matters
     loop.close()
-
-
-def _mark_running(loop: qasync.QEventLoop, running: bool) -> None:
-    # What qasync's `already_running=True` does at construction, switched per test. (Not via stop():
-    # that calls QApplication.exit(), which would leave Qt's "quit now" flag set.)
-    loop._QEventLoop__is_running = running
-    asyncio.events._set_running_loop(loop if running else None)
-    asyncio.set_event_loop(loop if running else None)
+    asyncio.set_event_loop(None)
 
 
 @pytest.fixture
@@ -62,7 +57,6 @@ def qloop(_session_loop: qasync.QEventLoop) -> Iterator[asyncio.AbstractEventLoo
     before = {t for t in threading.enumerate() if not t.daemon}
     errors: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, context: errors.append(context))
-    _mark_running(loop, True)
     try:
         yield loop
         pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
@@ -70,7 +64,6 @@ def qloop(_session_loop: qasync.QEventLoop) -> Iterator[asyncio.AbstractEventLoo
             task.cancel()
         QApplication.processEvents()  # let the cancelled tasks finish
     finally:
-        _mark_running(loop, False)
         loop.set_exception_handler(None)
     assert not pending, f"tasks left pending by the test: {pending}"
     assert not errors, f"unhandled errors in the event loop: {errors}"

@@ -504,3 +504,12 @@ def test_hub_results_sort_by_parameters_and_context_among_those_loaded() -> None
     assert ids(model) == ["o/small", "o/large", "o/unknown-model"]
     model.set_sort("likes", reverse=True)  # the Hub's own orders are not reversed here
     assert not model.sort_reversed and ids(model) == ["o/small", "o/unknown-model", "o/large"]
+
+
+def test_natural_order_takes_any_name() -> None:
+    from app.core.sorting import natural
+
+    # Superscripts count as text, other scripts' digits as numbers: no name can break a sort.
+    assert natural("x²") == ((1, "x²"),)
+    assert natural("v١٠") < natural("v١١")  # Arabic-Indic digits, compared as numbers
+    assert natural("v9") < natural("v10")
