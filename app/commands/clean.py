@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.commands.confirm import confirmed
-from app.commands.output import fail
+from app.commands.confirm import refused
 from app.core import formatting
 
 
@@ -29,12 +28,10 @@ def run(args: argparse.Namespace) -> int:
         what = f"{item.kind} {item.revision[:12]}" if item.revision else item.kind
         print(f"  {item.repo_id}  {what}  {formatting.size(item.size)}")
     freed = formatting.size(plan.expected_freed)
-    answer = confirmed(f"Remove {len(plan.items)} item(s) and free {freed}?", yes=args.yes)
-    if answer is None:
-        return fail("not cleaning without confirmation: run it on a terminal or pass --yes", code=2)
-    if not answer:
-        print("Nothing removed.")
-        return 0
+    stop = refused(f"Remove {len(plan.items)} item(s) and free {freed}?", yes=args.yes, verb="cleaning",
+                   nothing="Nothing removed.")
+    if stop is not None:
+        return stop
     execute_cleanup(plan)
     print(f"Cleaned up; freed {freed}.")
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.commands.confirm import confirmed
+from app.commands.confirm import refused
 from app.commands.output import fail
 from app.core import formatting
 from app.core.model_id import InvalidModelId, validate_model_id
@@ -34,12 +34,9 @@ def run(args: argparse.Namespace) -> int:
     count = len(plan.repo_ids)
     models = f"{count} model{'s' if count != 1 else ''}"
     freed = formatting.size(plan.expected_freed)
-    answer = confirmed(f"Delete {models} and free {freed}?", yes=args.yes)
-    if answer is None:
-        return fail("not deleting without confirmation: run it on a terminal or pass --yes", code=2)
-    if not answer:
-        print("Nothing deleted.")
-        return 0
+    stop = refused(f"Delete {models} and free {freed}?", yes=args.yes, verb="deleting", nothing="Nothing deleted.")
+    if stop is not None:
+        return stop
     execute_deletion(plan)
     print(f"Deleted {models}; freed {freed}.")
     return 0
