@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import concurrent.futures.process  # BrokenProcessPool; not loaded when only a thread pool ever ran (frozen)
 import hashlib
 import json
 import logging
