@@ -36,7 +36,8 @@ nice -n 10 "$PY" -m PyInstaller --noconfirm --clean --log-level "${PYINSTALLER_L
 
 if [[ "$(uname)" != "Darwin" ]]; then
   say "self-test of dist/mlx-manager"
-  QT_QPA_PLATFORM=offscreen dist/mlx-manager/mlx-manager --self-test --json
+  # Bounded: a self-test that hangs must fail the build, not stall it (CI has 90 minutes in all).
+  QT_QPA_PLATFORM=offscreen timeout 600 dist/mlx-manager/mlx-manager --self-test --json
   "$PY" tests/benchmarks/bench_bundle.py dist/mlx-manager
   exit 0
 fi
